@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .kinds import email_kind_get
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def email_render(*, kind: str, language: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render an email of `kind` in `language`: subject, plain-text part and HTML part."""
+    email = email_kind_get(kind)
+    full_context = {"portal_url": settings.PORTAL_BASE_URL, **context}
+    if email.build_context is not None:
+        full_context.update(email.build_context(context))
+    with translation.override(language):
+        subject = render_to_string(f"{email.template_prefix}/subject.txt", full_context)
+        text = render_to_string(f"{email.template_prefix}/body.txt", full_context)
+        html = render_to_string(f"{email.template_prefix}/body.html", full_context)
+    return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}{path}"

@@ -1,0 +1,29 @@
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from notifications.kinds import email_kind
+from notifications.rendering import absolute_url
+
+from .models import User
+from .tokens import email_verification_token
+
+
+def _uid(user: User) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+@email_kind("email_verification")
+def email_verification_context(context: dict) -> dict:
+    user = User.objects.get(pk=context["user_id"])
+    token = email_verification_token.make_token(user)
+    return {"verify_url": absolute_url(reverse("accounts:verify_email", args=[_uid(user), token]))}
+
+
+@email_kind("password_reset")
+def password_reset_context(context: dict) -> dict:
+    user = User.objects.get(pk=context["user_id"])
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", args=[_uid(user), token])
+    return {"reset_url": absolute_url(path)}

@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.tenancy.tokens import invitation_from_token
+
+from . import services
+from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
+from .models import User
+from .tokens import email_verification_token
+
+AFTER_VERIFICATION_KEY = "after_verification_url"
+BACKEND = "portal.accounts.backends.EmailBackend"
+
+
+def _safe_next(request, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    invitation = invitation_from_token(request.GET.get("invitation", "")) if request.GET else None
+    initial = {"preferred_language": request.LANGUAGE_CODE}
+    if invitation:
+        initial["email"] = invitation.email
+    form = SignUpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        invitation = invitation_from_token(request.POST.get("invitation", ""))
+        email = form.cleaned_data["email"]
+        proven = invitation is not None and invitation.email.casefold() == email.casefold()
+        user = services.user_signup(
+            email=email,
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+            preferred_language=form.cleaned_data["preferred_language"],
+            email_proven=proven,
+        )
+        if proven:
+            login(request, user, backend=BACKEND)
+            return redirect(next_url or "home")
+        if next_url:
+            request.session[AFTER_VERIFICATION_KEY] = next_url
+        return render(request, "accounts/verification_sent.html", {"email": user.email})
+    context = {
+        "form": form,
+        "next": next_url,
+        "invitation_token": request.GET.get("invitation", ""),
+    }
+    return render(request, "accounts/sign_up.html", context)
+
+
+def verify_email(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        return render(request, "accounts/verification_invalid.html", status=400)
+    if request.method != "POST":
+        # Mail scanners follow links; only the person's click on the button verifies.
+        return render(request, "accounts/verify_email.html", {"verified_email": user.email})
+    services.user_email_verify(user=user)
+    login(request, user, backend=BACKEND)
+    messages.success(request, _("Your email address is confirmed. Welcome!"))
+    next_url = _safe_next(request, request.session.pop(AFTER_VERIFICATION_KEY, None))
+    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+
+
+def resend_verification(request):
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(
+            email__iexact=form.cleaned_data["email"], email_verified_at__isnull=True, is_active=True
+        ).first()
+        if user is not None:
+            services.email_verification_send(user=user)
+        # The same answer whether or not the address has an account.
+        return render(
+            request, "accounts/verification_sent.html", {"email": form.cleaned_data["email"]}
+        )
+    return render(request, "accounts/resend_verification.html", {"form": form})
+
+
+@require_POST
+def language_set(request):
+    form = LanguageForm(request.POST)
+    next_url = _safe_next(request, request.POST.get("next")) or "/"
+    response = HttpResponseRedirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            services.user_language_set(user=request.user, language=language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+password_change = auth_views.PasswordChangeView.as_view(
+    template_name="accounts/password_change.html",
+    success_url=reverse_lazy("accounts:password_change_done"),
+)
+password_change_done = auth_views.PasswordChangeDoneView.as_view(
+    template_name="accounts/password_change_done.html"
+)
+password_reset = auth_views.PasswordResetView.as_view(
+    form_class=PasswordResetForm,
+    template_name="accounts/password_reset.html",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

@@ -1,0 +1,82 @@
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from portal.tenancy.context import Actor
+
+
+class AppendOnlyError(Exception):
+    """Audit entries are never changed or deleted."""
+
+
+class Action(models.TextChoices):
+    ORGANIZATION_CREATED = "organization.created", _("Organization created")
+    MEMBER_JOINED = "member.joined", _("Member joined")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, actor: "Actor") -> "AuditEntryQuerySet":
+        """The history of the actor's current organization."""
+        if actor.organization is None:
+            return self.none()
+        return self.filter(organization=actor.organization)
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """One thing someone did, in the history of the organization it concerns. Append-only:
+    the app refuses to change or delete a row, and on PostgreSQL a trigger refuses too."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as written at the time, so the history reads the same after a user changes address.
+    actor_email = models.EmailField(blank=True)
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=64, choices=Action.choices)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(
+                fields=["organization", "-created_at"], name="audit_entry_org_created_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")

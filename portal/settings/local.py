@@ -1,0 +1,11 @@
+"""The demo and development settings: runs anywhere, with SQLite and in-process tasks by default."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "insecure-local-development-key-never-used-in-production")
+
+from .base import *  # noqa: F403
+from .base import env
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

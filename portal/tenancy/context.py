@@ -1,0 +1,112 @@
+"""Who is acting, for which organizations: computed once per request or task, read everywhere.
+
+The middleware builds the actor for a request; `acting_as` does the same for tasks,
+management commands and the admin. Selectors and querysets read the actor, never the
+session or the request directly, so that a later row-level-security layer has one place to
+take its settings from.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .models import MANAGING_ROLES, Membership
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from portal.accounts.models import User
+
+    from .models import Organization
+
+SESSION_ORGANIZATION_KEY = "current_organization_id"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: "User | None"
+    # The membership in the organization the user is acting for, if any.
+    membership: Membership | None = None
+    memberships: tuple[Membership, ...] = ()
+    ip_address: str | None = None
+    organization_ids: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ids = frozenset(m.organization_id for m in self.memberships)
+        object.__setattr__(self, "organization_ids", ids)
+
+    @property
+    def organization(self) -> "Organization | None":
+        return self.membership.organization if self.membership else None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None and self.user.is_authenticated
+
+    @property
+    def can_manage_organization(self) -> bool:
+        return self.organization is not None and self.role in MANAGING_ROLES
+
+    @property
+    def organizations(self) -> list["Organization"]:
+        return [m.organization for m in self.memberships]
+
+
+ANONYMOUS = Actor(user=None)
+_current_actor: ContextVar[Actor] = ContextVar("current_actor", default=ANONYMOUS)
+
+
+def actor_build(
+    *, user: "User", organization_id: int | None = None, ip_address: str | None = None
+) -> Actor:
+    """The actor for `user`, acting for `organization_id` if they belong to it.
+
+    Falls back to their first organization (by name) when that id is not one of theirs any
+    more, so a revoked membership takes effect on the very next request.
+    """
+    memberships = tuple(
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
+    current = next((m for m in memberships if m.organization_id == organization_id), None)
+    if current is None and memberships:
+        current = memberships[0]
+    return Actor(
+        user=user,
+        membership=current,
+        memberships=memberships,
+        ip_address=ip_address,
+    )
+
+
+def actor_for_request(request: "HttpRequest") -> Actor:
+    if not request.user.is_authenticated:
+        return ANONYMOUS
+    wanted = request.session.get(SESSION_ORGANIZATION_KEY)
+    actor = actor_build(
+        user=request.user, organization_id=wanted, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    current = actor.organization.pk if actor.organization else None
+    if current != wanted:
+        request.session[SESSION_ORGANIZATION_KEY] = current
+    return actor
+
+
+def current_actor() -> Actor:
+    return _current_actor.get()
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    token = _current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _current_actor.reset(token)

@@ -1,0 +1,2 @@
+def actor(request) -> dict:
+    return {"actor": getattr(request, "actor", None)}

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("portal.tenancy.urls")),
+    path("accounts/", include("portal.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
