@@ -1,14 +1,27 @@
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import email_kind_get
+
+if TYPE_CHECKING:
+    from portal.tenancy.context import Actor
+
 
 class NotificationQuerySet(models.QuerySet):
-    def for_organization(self, organization) -> "NotificationQuerySet":
-        return self.filter(organization=organization)
+    def visible_to(self, actor: "Actor") -> "NotificationQuerySet":
+        """The emails sent about the actor's current organization and its agreements."""
+        if actor.organization is None:
+            return self.none()
+        return self.filter(organization=actor.organization)
+
+    def due(self) -> "NotificationQuerySet":
+        """Pending rows whose task should have sent them by now: the sweeper queues them."""
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now())
 
 
 class Notification(models.Model):
@@ -20,6 +33,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         DELIVERED = "delivered", _("Delivered")
         BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Marked as spam")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=64)
@@ -39,8 +53,9 @@ class Notification(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the sweeper should queue this row again if it is still pending by then.
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    provider_message_id = models.CharField(max_length=255, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -57,4 +72,11 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient} ({self.status})"
+        return f"{self.kind} to {self.recipient} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return email_kind_get(self.kind).label
+        except KeyError:
+            return self.kind

@@ -15,13 +15,20 @@ class RenderedEmail:
     html: str
 
 
-def email_render(*, kind: str, language: str, context: dict[str, Any]) -> RenderedEmail:
-    """Render an email of `kind` in `language`: subject, plain-text part and HTML part."""
+def email_render(
+    *, kind: str, language: str, context: dict[str, Any], preview: bool = False
+) -> RenderedEmail:
+    """Render an email of `kind` in `language`: subject, plain-text part and HTML part.
+
+    With `preview`, the kind's made-up sample context replaces the stored one.
+    """
     email = email_kind_get(kind)
-    full_context = {"portal_url": settings.PORTAL_BASE_URL, **context}
-    if email.build_context is not None:
-        full_context.update(email.build_context(context))
     with translation.override(language):
+        full_context = {"portal_url": settings.PORTAL_BASE_URL, **context}
+        if preview:
+            full_context.update(email.preview)
+        elif email.build_context is not None:
+            full_context.update(email.build_context(context))
         subject = render_to_string(f"{email.template_prefix}/subject.txt", full_context)
         text = render_to_string(f"{email.template_prefix}/body.txt", full_context)
         html = render_to_string(f"{email.template_prefix}/body.html", full_context)

@@ -1,23 +1,42 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.utils import timezone
 
+from .kinds import email_kind_get
 from .models import Notification
 from .rendering import email_render
+from .services import notification_attempt_failed, notification_dispatch
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+
+def _message_for(notification: Notification) -> EmailMultiAlternatives:
+    rendered = email_render(
+        kind=notification.kind, language=notification.language, context=notification.context
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        to=[notification.recipient],
+        headers={"X-Portal-Notification": str(notification.public_id)},
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# Late acknowledgement and reject-on-worker-lost: a worker that dies mid-send leaves the
+# message on the broker for another worker; the row lock and status make the resend a no-op
+# if the first send had committed.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def notification_send(notification_id: int) -> str:
-    """Send one outbox row, at most once: the row is claimed under a lock and only a
-    pending row is ever sent."""
+    """Send one outbox row, at most once: only a pending row is sent, under a row lock held
+    until its new status commits, so a redelivered task finds it sent and does nothing."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
@@ -26,28 +45,27 @@ def notification_send(notification_id: int) -> str:
         )
         if notification is None:
             return "skipped"
-        rendered = email_render(
-            kind=notification.kind, language=notification.language, context=notification.context
-        )
-        message = EmailMultiAlternatives(
-            subject=rendered.subject, body=rendered.text, to=[notification.recipient]
-        )
-        message.attach_alternative(rendered.html, "text/html")
         notification.attempts += 1
+        try:
+            email_kind_get(notification.kind)
+            message = _message_for(notification)
+        except (KeyError, LookupError, ObjectDoesNotExist, TemplateDoesNotExist) as exc:
+            # A missing kind, template or object will not fix itself: no point retrying.
+            notification_attempt_failed(
+                notification=notification, error=f"{type(exc).__name__}: {exc}", permanent=True
+            )
+            return "failed"
         try:
             message.send()
         except Exception as exc:
             logger.warning("Sending notification %s failed: %s", notification.pk, exc)
-            notification.error = str(exc)[:2000]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.status = Notification.Status.FAILED
-            else:
-                delay = timedelta(seconds=30 * 2 ** (notification.attempts - 1))
-                notification.next_attempt_at = timezone.now() + delay
-            notification.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
-            return "failed"
+            notification_attempt_failed(
+                notification=notification, error=f"{type(exc).__name__}: {exc}", permanent=False
+            )
+            return "failed" if notification.status == Notification.Status.FAILED else "retry"
         status = getattr(message, "anymail_status", None)
-        notification.provider_message_id = (status.message_id or "") if status else ""
+        message_id = getattr(status, "message_id", None)
+        notification.provider_message_id = "" if message_id is None else str(message_id)
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.error = ""
@@ -55,3 +73,18 @@ def notification_send(notification_id: int) -> str:
             update_fields=["attempts", "provider_message_id", "status", "sent_at", "error"]
         )
     return "sent"
+
+
+@shared_task(ignore_result=True)
+def notifications_sweep() -> int:
+    """Queue every pending row that is due: created while the broker was down, lost with a
+    killed worker, or waiting for its next retry."""
+    due = list(
+        Notification.objects.due()
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
+    )
+    queued = sum(notification_dispatch(notification_id=pk) for pk in due)
+    if due:
+        logger.info("Sweeper queued %s of %s due notifications.", queued, len(due))
+    return queued

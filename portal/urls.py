@@ -7,5 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("portal.tenancy.urls")),
     path("accounts/", include("portal.accounts.urls")),
+    path("", include("notifications.urls")),
+    # Provider delivery-status webhooks, behind ANYMAIL["WEBHOOK_SECRET"] (basic auth).
+    path("webhooks/email/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

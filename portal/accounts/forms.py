@@ -51,13 +51,12 @@ class SignUpForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
+    taken_message = _("An account already uses this address. Sign in, or reset your password.")
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("An account already uses this address. Sign in, or reset your password."),
-                code="taken",
-            )
+            raise ValidationError(self.taken_message, code="taken")
         return email
 
     def clean(self) -> dict:

@@ -1,3 +1,4 @@
+from axes.utils import reset as axes_reset
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,3 +58,9 @@ def user_language_set(*, user: User, language: str) -> None:
     if user.preferred_language != language:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
+
+
+def sign_in_lockout_lift(*, user: User) -> None:
+    """A used password-reset link proves the mailbox: its owner may sign in again at once,
+    as the locked-out page promises. Axes records the address lowercased (lockout.py)."""
+    axes_reset(username=user.email.lower())

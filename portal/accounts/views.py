@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -51,13 +52,18 @@ def sign_up(request):
         invitation = invitation_from_token(request.POST.get("invitation", ""))
         email = form.cleaned_data["email"]
         proven = invitation is not None and invitation.email.casefold() == email.casefold()
-        user = services.user_signup(
-            email=email,
-            full_name=form.cleaned_data["full_name"],
-            password=form.cleaned_data["password1"],
-            preferred_language=form.cleaned_data["preferred_language"],
-            email_proven=proven,
-        )
+        try:
+            user = services.user_signup(
+                email=email,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                preferred_language=form.cleaned_data["preferred_language"],
+                email_proven=proven,
+            )
+        except IntegrityError:
+            # Two sign-ups for one address at the same moment: the database let one through.
+            form.add_error("email", SignUpForm.taken_message)
+            return render(request, "accounts/sign_up.html", {"form": form, "next": next_url})
         if proven:
             login(request, user, backend=BACKEND)
             return redirect(next_url or "home")
@@ -77,7 +83,7 @@ def verify_email(request, uidb64, token):
         user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
     except (TypeError, ValueError, OverflowError, User.DoesNotExist):
         user = None
-    if user is None or not email_verification_token.check_token(user, token):
+    if user is None or not user.is_active or not email_verification_token.check_token(user, token):
         return render(request, "accounts/verification_invalid.html", status=400)
     if request.method != "POST":
         # Mail scanners follow links; only the person's click on the button verifies.
@@ -139,7 +145,16 @@ password_reset = auth_views.PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.sign_in_lockout_lift(user=form.user)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )

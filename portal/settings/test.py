@@ -11,8 +11,17 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+if not env("EMAIL_URL", default=""):
+    # Tests that start a real worker point it at a real SMTP server with EMAIL_URL.
+    EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests run tasks in-process unless they start a real worker; the broker and the cache stay real.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PORTAL_BASE_URL = "https://portal.test"
+
+# Serve static files from the app folders without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# Provider webhooks answer only requests carrying this basic-auth secret.
+ANYMAIL = {"WEBHOOK_SECRET": "webhook-user:webhook-test-secret"}

@@ -117,7 +117,6 @@ def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
             "invitation_id": invitation.pk,
             "organization_name": organization.name,
             "inviter_name": actor.user.full_name or actor.user.email,
-            "role": invitation.get_role_display(),
             "role_code": role,
             "expires_at": expires_at.isoformat(),
         },

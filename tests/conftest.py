@@ -1,0 +1,60 @@
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from portal.tenancy.context import Actor, actor_build
+from portal.tenancy.models import Role
+
+from .factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _anymail_test_backend(settings):
+    """Django's test set-up swaps in the locmem backend; put anymail's back, as the test
+    settings ask, so that sends report a provider message id as real providers do."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _clear_shared_cache():
+    """The cache is the real Redis: start every test with no lockouts or rate counters."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def organization():
+    return OrganizationFactory(name="Fabrikam Ltd")
+
+
+@pytest.fixture
+def owner(organization):
+    return MembershipFactory(organization=organization, role=Role.OWNER).user
+
+
+@pytest.fixture
+def other_organization():
+    return OrganizationFactory(name="Northwind Traders")
+
+
+@pytest.fixture
+def stranger(other_organization):
+    """The owner of another organization."""
+    return MembershipFactory(organization=other_organization, role=Role.OWNER).user
+
+
+@pytest.fixture
+def owner_client(owner) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+def actor_of(user, organization=None) -> Actor:
+    return actor_build(user=user, organization_id=organization.pk if organization else None)
+
+
+@pytest.fixture
+def user_factory():
+    return UserFactory

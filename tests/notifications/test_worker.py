@@ -1,0 +1,85 @@
+"""An email queued on the real Redis broker is sent by a real worker process over SMTP."""
+
+import socket
+import uuid
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+from django.db import transaction
+
+from notifications.models import Notification
+from notifications.services import notification_enqueue
+from portal import celery_app
+
+from ..factories import InvitationFactory
+from ..workers import celery_worker, wait_until
+
+
+class Inbox(MessageHandler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller.port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def broker_queue():
+    """Publish on the real broker (not in-process) to a queue only this test's worker reads."""
+    queue = f"test-{uuid.uuid4().hex}"
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
+    yield queue
+    celery_app.conf.update(saved)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_notification_is_sent_once_by_a_real_worker(smtp_inbox, broker_queue):
+    port, inbox = smtp_inbox
+    invitation = InvitationFactory(email="worker.test@example.com")
+
+    with celery_worker(queue=broker_queue, extra_env={"EMAIL_URL": f"smtp://127.0.0.1:{port}"}):
+        with transaction.atomic():
+            notification = notification_enqueue(
+                kind="invitation",
+                recipient=invitation.email,
+                language="en",
+                dedupe_key=f"test:{invitation.public_id}",
+                context={
+                    "invitation_id": invitation.pk,
+                    "organization_name": invitation.organization.name,
+                    "inviter_name": "Ana",
+                    "role_code": "member",
+                },
+                organization=invitation.organization,
+            )
+        sent = wait_until(
+            lambda: Notification.objects.get(pk=notification.pk).status == Notification.Status.SENT
+        )
+
+    assert sent, "the worker did not send the notification"
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "worker.test@example.com"
+    assert invitation.organization.name in message["Subject"]
+    parts = {part.get_content_type() for part in message.walk()}
+    assert {"text/plain", "text/html"} <= parts
+    assert Notification.objects.get(pk=notification.pk).attempts == 1

@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from agreements.models import Agreement, AgreementLine
+from benefits.models import PartnerMembership
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.management.commands.seed_demo import DEMO_PASSWORD
+from portal.tenancy.models import Membership, Organization
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [User, Organization, Membership, Agreement, AgreementLine, PartnerMembership, AuditEntry]
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_seed_demo_builds_a_world_and_running_it_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    printed = capsys.readouterr().out
+    call_command("seed_demo")
+
+    assert _counts() == first
+    assert first["Organization"] == 3
+    assert first["Agreement"] == 2
+    assert first["PartnerMembership"] == 1
+    assert "ana.martin@contoso-partners.example" in printed
+    assert DEMO_PASSWORD in printed
+
+
+@pytest.mark.parametrize(
+    ("email", "organization"),
+    [
+        ("ana.martin@contoso-partners.example", "Contoso Partners"),
+        ("chloe.durand@fabrikam.example", "Fabrikam Ltd"),
+    ],
+)
+def test_a_demo_user_signs_in_and_sees_their_organizations_home(email, organization):
+    call_command("seed_demo")
+    client = Client()
+
+    response = client.post(
+        reverse("accounts:login"), {"username": email, "password": DEMO_PASSWORD}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert f"<h1>{organization}</h1>" in response.content.decode()
