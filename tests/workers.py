@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def celery_worker(
-    *, queue: str, extra_env: dict[str, str] | None = None
+    *, queue: str, concurrency: int = 1, extra_env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen]:
     """Start `celery -A portal worker` consuming only `queue`; stop it by its pid afterwards."""
     database = settings.DATABASES["default"]
@@ -43,7 +43,7 @@ def celery_worker(
             "-Q",
             queue,
             "--concurrency",
-            "1",
+            str(concurrency),
             "--pool",
             "prefork",
             "-l",

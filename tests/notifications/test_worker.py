@@ -2,6 +2,7 @@
 
 import socket
 import uuid
+from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -83,3 +84,50 @@ def test_a_committed_notification_is_sent_once_by_a_real_worker(smtp_inbox, brok
     parts = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= parts
     assert Notification.objects.get(pk=notification.pk).attempts == 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_hundred_notifications_arrive_each_exactly_once_in_their_language(
+    smtp_inbox, broker_queue
+):
+    port, inbox = smtp_inbox
+    invitation = InvitationFactory()
+    languages = {f"guest{n}@example.com": ("fr" if n % 2 else "en") for n in range(200)}
+    expected_subjects = {
+        "en": f"You are invited to join {invitation.organization.name} on the Partner Portal",
+        "fr": f"Invitation à rejoindre {invitation.organization.name} sur le Portail partenaires",
+    }
+
+    with celery_worker(
+        queue=broker_queue, concurrency=2, extra_env={"EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    ):
+        with transaction.atomic():
+            for recipient, language in languages.items():
+                notification_enqueue(
+                    kind="invitation",
+                    recipient=recipient,
+                    language=language,
+                    dedupe_key=f"bulk:{recipient}",
+                    context={
+                        "invitation_id": invitation.pk,
+                        "organization_name": invitation.organization.name,
+                        "inviter_name": "Ana Martin",
+                        "role_code": "member",
+                    },
+                )
+        wait_until(
+            lambda: not Notification.objects.filter(status=Notification.Status.PENDING).exists(),
+            timeout=120,
+        )
+        # Anything sent twice would arrive after the rows are marked: give it a moment.
+        wait_until(lambda: len(inbox.messages) > 200, timeout=2)
+
+    recipients = [message["To"] for message in inbox.messages]
+    assert sorted(recipients) == sorted(languages), "each email arrives exactly once"
+    for message in inbox.messages:
+        language = languages[message["To"]]
+        assert str(make_header(decode_header(message["Subject"]))) == expected_subjects[language]
+        parts = {part.get_content_type() for part in message.walk()}
+        assert {"text/plain", "text/html"} <= parts
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == 200
