@@ -1,54 +1,15 @@
 """An email queued on the real Redis broker is sent by a real worker process over SMTP."""
 
-import socket
-import uuid
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from django.db import transaction
 
 from notifications.models import Notification
 from notifications.services import notification_enqueue
-from portal import celery_app
 
 from ..factories import InvitationFactory
 from ..workers import celery_worker, wait_until
-
-
-class Inbox(MessageHandler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_inbox():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller.port, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def broker_queue():
-    """Publish on the real broker (not in-process) to a queue only this test's worker reads."""
-    queue = f"test-{uuid.uuid4().hex}"
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
-    yield queue
-    celery_app.conf.update(saved)
 
 
 @pytest.mark.worker
