@@ -37,11 +37,6 @@ def email_kind(
     return decorator
 
 
-def email_kind_register(name: str, *, label: str, preview: dict[str, Any]) -> None:
-    """Register `name` whose template needs nothing beyond the stored context."""
-    _registry[name] = EmailKind(name=name, label=label, preview=preview)
-
-
 def email_kind_get(name: str) -> EmailKind:
     return _registry[name]
 

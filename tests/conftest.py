@@ -5,7 +5,7 @@ from django.test import Client
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import Role
 
-from .factories import MembershipFactory, OrganizationFactory, UserFactory
+from .factories import MembershipFactory, OrganizationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +53,3 @@ def owner_client(owner) -> Client:
 
 def actor_of(user, organization=None) -> Actor:
     return actor_build(user=user, organization_id=organization.pk if organization else None)
-
-
-@pytest.fixture
-def user_factory():
-    return UserFactory
