@@ -1,10 +1,179 @@
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 
+from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
 
-from .models import Agreement, AgreementLine
+from .models import (
+    Agreement,
+    AgreementAdmin,
+    AgreementInvitation,
+    AgreementLine,
+    PartnerLink,
+    Subscription,
+)
+
+# What an actor may do with an agreement they can see: administer it for the customer
+# (super admin or admin), or manage it for the customer as a linked partner.
+PARTNER_ACCESS = "partner"
 
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
     lines = AgreementLine.objects.select_related("level")
-    return Agreement.objects.visible_to(actor).prefetch_related(Prefetch("lines", queryset=lines))
+    return (
+        Agreement.objects.visible_to(actor)
+        .select_related("customer_organization", "partner_of_record")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("customer_name", "authorization_number")
+    )
+
+
+def agreement_menu(*, actor: Actor) -> list[Agreement]:
+    """The agreements dropdown: one light query."""
+    return list(
+        Agreement.objects.visible_to(actor)
+        .only("public_id", "authorization_number", "customer_name")
+        .order_by("customer_name", "authorization_number")
+    )
+
+
+def agreement_get(*, actor: Actor, public_id) -> Agreement:
+    """An agreement the actor may manage; any other, or none, is the same 404."""
+    return get_object_or_404(agreement_list(actor=actor), public_id=public_id)
+
+
+def agreement_admin_role(*, actor: Actor, agreement: Agreement) -> str | None:
+    """The actor's customer-side role on the agreement, if they act for its customer."""
+    if actor.organization is None or agreement.customer_organization_id != actor.organization.pk:
+        return None
+    return (
+        AgreementAdmin.objects.filter(agreement=agreement, user=actor.user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def agreement_access(*, actor: Actor, agreement: Agreement) -> str | None:
+    """AdminRole.SUPER_ADMIN, AdminRole.ADMIN, PARTNER_ACCESS, or None."""
+    role = agreement_admin_role(actor=actor, agreement=agreement)
+    if role is not None:
+        return role
+    if (
+        actor.organization is not None
+        and PartnerLink.objects.active()
+        .filter(agreement=agreement, partner_organization=actor.organization)
+        .exists()
+    ):
+        return PARTNER_ACCESS
+    return None
+
+
+def agreement_matching(
+    *, authorization_number: str, license_number: str, customer_email: str
+) -> Agreement | None:
+    """The agreement these three values name together, or None.
+
+    Deliberately not scoped to an actor: proving these values is how a partner gets access.
+    Only the partner-link services call it, under the attempt limit.
+    """
+    return (
+        Agreement.objects.filter(
+            authorization_number=authorization_number.strip(),
+            license_number=license_number.strip(),
+            customer_email__iexact=customer_email.strip(),
+        )
+        .select_related("partner_of_record", "customer_organization")
+        .first()
+    )
+
+
+def agreement_admin_list(*, agreement: Agreement) -> QuerySet[AgreementAdmin]:
+    return AgreementAdmin.objects.filter(agreement=agreement).select_related("user")
+
+
+def agreement_invitation_list_pending(*, agreement: Agreement) -> QuerySet[AgreementInvitation]:
+    return (
+        AgreementInvitation.objects.filter(agreement=agreement)
+        .pending()
+        .select_related("invited_by")
+    )
+
+
+def partner_link_list(*, agreement: Agreement) -> QuerySet[PartnerLink]:
+    """Every partner link of the agreement, active ones first, removed ones for the record."""
+    return (
+        PartnerLink.objects.filter(agreement=agreement)
+        .select_related("partner_organization", "linked_by", "removed_by")
+        .order_by("removed_at", "-linked_at")
+    )
+
+
+def partner_link_get_active(*, agreement: Agreement, public_id) -> PartnerLink:
+    return get_object_or_404(
+        PartnerLink.objects.active()
+        .filter(agreement=agreement)
+        .select_related("partner_organization", "linked_by", "agreement"),
+        public_id=public_id,
+    )
+
+
+def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(agreement=agreement).select_related("actor", "organization")
+
+
+def licensing_agreement_list(*, contact_email: str) -> QuerySet[Agreement]:
+    """The licensing service center's relationship summary: Open Licenses whose partner of
+    record registered this email as a licensing contact."""
+    return (
+        Agreement.objects.filter(partner_of_record__licensing_contacts__email__iexact=contact_email)
+        .select_related("partner_of_record")
+        .prefetch_related(Prefetch("lines", queryset=AgreementLine.objects.select_related("level")))
+        .distinct()
+        .order_by("customer_name")
+    )
+
+
+def licensing_agreement_get_or_none(*, contact_email: str, public_id) -> Agreement | None:
+    return licensing_agreement_list(contact_email=contact_email).filter(public_id=public_id).first()
+
+
+def order_list(*, actor: Actor) -> QuerySet[Agreement]:
+    """Orders the actor's partner organization placed (as partner of record). Listing them
+    gives no access to their subscriptions: that takes a partner link."""
+    if actor.organization is None:
+        return Agreement.objects.none()
+    return (
+        Agreement.objects.filter(partner_of_record=actor.organization)
+        .select_related("customer_organization")
+        .prefetch_related(Prefetch("lines", queryset=AgreementLine.objects.select_related("level")))
+        .order_by("-created_at")
+    )
+
+
+def licensing_agreement_get(*, contact_email: str, public_id) -> Agreement:
+    return get_object_or_404(
+        licensing_agreement_list(contact_email=contact_email), public_id=public_id
+    )
+
+
+def subscriber_list(*, agreement: Agreement) -> QuerySet[Subscription]:
+    """The agreement's assigned subscriptions with their level: one query for any page."""
+    return Subscription.objects.assigned().filter(agreement=agreement).select_related("line__level")
+
+
+def subscription_get(*, agreement: Agreement, guid) -> Subscription:
+    return get_object_or_404(
+        subscriber_list(agreement=agreement).select_related("agreement"), guid=guid
+    )
+
+
+def my_subscription_list(*, user) -> QuerySet[Subscription]:
+    """The subscriptions assigned to the user's (verified) sign-in email, on any agreement."""
+    if not user.is_authenticated or not user.is_verified:
+        return Subscription.objects.none()
+    return (
+        Subscription.objects.assigned()
+        .filter(sign_in_email__iexact=user.email)
+        .select_related("agreement", "line__level")
+        .order_by("agreement__customer_name", "line__level__sort_order")
+    )

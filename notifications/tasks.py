@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +17,10 @@ from .services import notification_attempt_failed, notification_dispatch
 logger = logging.getLogger(__name__)
 
 
+def _message_id_domain() -> str:
+    return urlsplit(settings.PORTAL_BASE_URL).hostname or "portal.local"
+
+
 def _message_for(notification: Notification) -> EmailMultiAlternatives:
     rendered = email_render(
         kind=notification.kind, language=notification.language, context=notification.context
@@ -24,7 +29,13 @@ def _message_for(notification: Notification) -> EmailMultiAlternatives:
         subject=rendered.subject,
         body=rendered.text,
         to=[notification.recipient],
-        headers={"X-Portal-Notification": str(notification.public_id)},
+        headers={
+            "X-Portal-Notification": str(notification.public_id),
+            # One Message-ID per outbox row, not per attempt: if a worker dies in the instant
+            # between the server's 250 and our commit, the resend is the same message, which
+            # mailbox providers and clients collapse into one.
+            "Message-ID": f"<{notification.public_id}@{_message_id_domain()}>",
+        },
     )
     message.attach_alternative(rendered.html, "text/html")
     return message

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("portal.tenancy.urls")),
     path("accounts/", include("portal.accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("agreements.urls")),
     # Provider delivery-status webhooks, behind ANYMAIL["WEBHOOK_SECRET"] (basic auth).
     path("webhooks/email/", include("anymail.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 """Pages that bring several apps together."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from agreements.selectors import agreement_list
 from benefits.selectors import partner_membership_current
@@ -11,10 +11,10 @@ from benefits.selectors import partner_membership_current
 def home(request):
     actor = request.actor
     if actor.organization is None:
-        return render(request, "no_organization.html")
+        return redirect("agreements:not_recognised")
     organization = actor.organization
     context = {
-        "agreements": agreement_list(actor=actor) if organization.is_customer else None,
+        "agreements": agreement_list(actor=actor),
         "partner_membership": (
             partner_membership_current(actor=actor) if organization.is_partner else None
         ),

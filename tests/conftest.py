@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -21,6 +23,24 @@ def _clear_shared_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _subscription_levels(request):
+    """Subscription levels are data a migration writes. Tests that commit (live server, real
+    workers, threads) end with a flush that wipes them: put them back for each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not (transactional or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from agreements.models import SubscriptionLevel
+
+    migration = importlib.import_module("agreements.migrations.0002_subscription_levels")
+    for code, name, sort_order in migration.LEVELS:
+        SubscriptionLevel.objects.get_or_create(
+            code=code, defaults={"name": name, "sort_order": sort_order}
+        )
 
 
 @pytest.fixture

@@ -3,7 +3,16 @@ from datetime import date, timedelta
 import factory
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementLine, SubscriptionLevel
+from agreements.models import (
+    AdminRole,
+    Agreement,
+    AgreementAdmin,
+    AgreementLine,
+    LicensingContact,
+    LinkMethod,
+    PartnerLink,
+    SubscriptionLevel,
+)
 from portal.accounts.models import User
 from portal.tenancy.models import Invitation, Membership, Organization, Role
 
@@ -68,6 +77,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
 
     authorization_number = factory.Sequence(lambda n: f"V{1000000 + n}")
     license_number = factory.Sequence(lambda n: f"{60000000 + n}")
+    customer_name = factory.Sequence(lambda n: f"Customer {n}")
     customer_email = factory.Sequence(lambda n: f"buyer{n}@customer.example")
     customer_organization = factory.SubFactory(OrganizationFactory)
     partner_of_record = factory.SubFactory(PartnerOrganizationFactory)
@@ -83,3 +93,30 @@ class AgreementLineFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     level = factory.LazyFunction(lambda: SubscriptionLevel.objects.get(code="vs-enterprise"))
     seats_purchased = 10
+
+
+class AgreementAdminFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgreementAdmin
+
+    agreement = factory.SubFactory(AgreementFactory)
+    user = factory.SubFactory(UserFactory)
+    role = AdminRole.SUPER_ADMIN
+
+
+class PartnerLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerLink
+
+    agreement = factory.SubFactory(AgreementFactory)
+    partner_organization = factory.SubFactory(PartnerOrganizationFactory)
+    method = LinkMethod.NEW_LICENSE
+    linked_by = factory.SubFactory(UserFactory)
+
+
+class LicensingContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LicensingContact
+
+    organization = factory.SubFactory(PartnerOrganizationFactory)
+    email = factory.Sequence(lambda n: f"licensing{n}@partner.example")

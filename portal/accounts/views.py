@@ -10,11 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.tenancy.tokens import invitation_from_token
-
 from . import services
 from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
 from .models import User
+from .proofs import email_proven_by
 from .tokens import email_verification_token
 
 AFTER_VERIFICATION_KEY = "after_verification_url"
@@ -43,15 +42,16 @@ def sign_up(request):
     if request.user.is_authenticated:
         return redirect("home")
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    invitation = invitation_from_token(request.GET.get("invitation", "")) if request.GET else None
+    # An invitation or licensing-center link emailed to an address proves that mailbox.
+    token = request.POST.get("invitation") or request.GET.get("invitation", "")
+    invited_email = email_proven_by(token)
     initial = {"preferred_language": request.LANGUAGE_CODE}
-    if invitation:
-        initial["email"] = invitation.email
+    if invited_email:
+        initial["email"] = invited_email
     form = SignUpForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        invitation = invitation_from_token(request.POST.get("invitation", ""))
         email = form.cleaned_data["email"]
-        proven = invitation is not None and invitation.email.casefold() == email.casefold()
+        proven = invited_email is not None and invited_email.casefold() == email.casefold()
         try:
             user = services.user_signup(
                 email=email,
@@ -73,7 +73,7 @@ def sign_up(request):
     context = {
         "form": form,
         "next": next_url,
-        "invitation_token": request.GET.get("invitation", ""),
+        "invitation_token": token,
     }
     return render(request, "accounts/sign_up.html", context)
 

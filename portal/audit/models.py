@@ -19,6 +19,24 @@ class Action(models.TextChoices):
     MEMBER_REMOVED = "member.removed", _("Member removed")
     INVITATION_SENT = "invitation.sent", _("Invitation sent")
     INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    AGREEMENT_ORDERED = "agreement.ordered", _("Open License ordered")
+    AGREEMENT_ADMIN_INVITED = "agreement.admin_invited", _("Administrator invited")
+    AGREEMENT_ADMIN_ADDED = "agreement.admin_added", _("Administrator added")
+    AGREEMENT_ONBOARDED = "agreement.onboarded", _("Customer onboarded")
+    PARTNER_LINKED = "partner.linked", _("Partner added")
+    PARTNER_REMOVED = "partner.removed", _("Partner access removed")
+    PARTNER_LINK_LOCKED_OUT = "partner.link_locked_out", _("Too many failed link attempts")
+    AGREEMENT_ADMIN_REMOVED = "agreement.admin_removed", _("Administrator removed")
+    AGREEMENT_PREFERENCES_CHANGED = "agreement.preferences_changed", _("Preferences changed")
+    SUBSCRIPTION_ASSIGNED = "subscription.assigned", _("Subscription assigned")
+    SUBSCRIPTION_UPDATED = "subscription.updated", _("Subscription changed")
+    SUBSCRIPTION_REMOVED = "subscription.removed", _("Subscription removed")
+    SUBSCRIPTION_RESENT = "subscription.resent", _("Subscription email sent again")
+    SUBSCRIPTIONS_IMPORTED = "subscription.imported", _("Subscriptions added from a workbook")
+    SUBSCRIPTIONS_BULK_EDITED = (
+        "subscription.bulk_edited",
+        _("Subscriptions changed from a workbook"),
+    )
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -49,8 +67,22 @@ class AuditEntry(models.Model):
     )
     # Kept as written at the time, so the history reads the same after a user changes address.
     actor_email = models.EmailField(blank=True)
+    # Whose history this is: the organization the actor was acting for. Empty only for a
+    # person acting for no organization yet (a lockout before their partner registration).
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.PROTECT, related_name="audit_entries"
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    # Set for events about an agreement: its History page lists them, whoever acted.
+    agreement = models.ForeignKey(
+        "agreements.Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
     )
     action = models.CharField(max_length=64, choices=Action.choices)
     target_type = models.CharField(max_length=64, blank=True)
@@ -68,6 +100,7 @@ class AuditEntry(models.Model):
             models.Index(
                 fields=["organization", "-created_at"], name="audit_entry_org_created_idx"
             ),
+            models.Index(fields=["agreement", "-created_at"], name="audit_entry_agr_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -7,14 +7,18 @@ from portal.tenancy.models import Organization
 
 from .models import Action, AuditEntry
 
+if TYPE_CHECKING:
+    from agreements.models import Agreement
+
 
 def audit_record(
     *,
     actor: Actor,
-    organization: Organization,
+    organization: Organization | None,
     action: Action,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
+    agreement: "Agreement | None" = None,
 ) -> AuditEntry:
     """Append one entry to `organization`'s history. Call it inside the service's transaction."""
     user = actor.user if actor.is_authenticated else None
@@ -22,6 +26,7 @@ def audit_record(
         actor=user,
         actor_email=user.email if user else "",
         organization=organization,
+        agreement=agreement,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(getattr(target, "public_id", None) or getattr(target, "pk", "") or ""),

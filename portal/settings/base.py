@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.tenancy.context_processors.actor",
+                "agreements.context_processors.agreements",
             ],
         },
     },
@@ -136,6 +138,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Linking a partner to an agreement: failed attempts allowed per user and per IP address
+# within the window (seconds) before the form refuses to check more.
+PARTNER_LINK_ATTEMPT_LIMIT = env.int("PARTNER_LINK_ATTEMPT_LIMIT", default=5)
+PARTNER_LINK_ATTEMPT_WINDOW = env.int("PARTNER_LINK_ATTEMPT_WINDOW", default=15 * 60)
+# Licensing service center: how long its emailed sign-in link and its "click here" link work.
+LICENSING_SIGN_IN_MAX_AGE = 60 * 60
+LICENSING_LINK_MAX_AGE = 24 * 60 * 60
+# An Open License runs this many years from the order.
+OPEN_LICENSE_TERM_YEARS = 2
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -165,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.notifications_sweep",
         "schedule": env.float("NOTIFICATION_SWEEP_EVERY", default=30.0),
+    },
+    # Every line's usage for the day just begun, so quiet days count in Maximum usage too.
+    "agreements-usage-snapshot": {
+        "task": "agreements.usage.usage_snapshot_daily",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 NOTIFICATION_SWEEP_GRACE = env.int("NOTIFICATION_SWEEP_GRACE", default=60)

@@ -97,34 +97,18 @@ class Membership(models.Model):
         return self.role in MANAGING_ROLES
 
 
-class InvitationQuerySet(models.QuerySet):
-    def visible_to(self, actor: "Actor") -> "InvitationQuerySet":
-        """Invitations sent on behalf of the actor's current organization."""
-        if actor.organization is None:
-            return self.none()
-        return self.filter(organization=actor.organization)
-
-    def pending(self) -> "InvitationQuerySet":
+class PendingQuerySet(models.QuerySet):
+    def pending(self):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
 
-class Invitation(models.Model):
-    """An emailed offer to join an organization with a role.
-
-    No token is stored: the link carries a signed token derived from this row's state
-    (see tokens.py), so accepting or revoking the invitation kills every link to it.
-    """
+class EmailInvitation(models.Model):
+    """What every emailed, single-use invitation has. No token is stored: links carry a
+    signed token derived from this state (see tokens.py), so accepting, revoking or
+    resending kills every older link."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="invitations"
-    )
     email = models.EmailField(_("email address"))
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -136,6 +120,38 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class InvitationQuerySet(PendingQuerySet):
+    def visible_to(self, actor: "Actor") -> "InvitationQuerySet":
+        """Invitations sent on behalf of the actor's current organization."""
+        if actor.organization is None:
+            return self.none()
+        return self.filter(organization=actor.organization)
+
+
+class Invitation(EmailInvitation):
+    """An emailed offer to join an organization with a role."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -152,11 +168,3 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organization}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None
-
-    @property
-    def is_expired(self) -> bool:
-        return timezone.now() >= self.expires_at

@@ -1,19 +1,22 @@
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import notification_enqueue
 from portal.accounts.models import User
+from portal.accounts.services import user_email_verify
 from portal.audit.models import Action
 from portal.audit.services import audit_record
 
 from .context import SESSION_ORGANIZATION_KEY, Actor
-from .models import Invitation, Membership, Organization, Role
+from .models import EmailInvitation, Invitation, Membership, Organization, Role
 
 
 def _require_manager(actor: Actor) -> Organization:
@@ -64,6 +67,35 @@ def organization_switch(*, request: HttpRequest, organization: Organization) -> 
     request.session[SESSION_ORGANIZATION_KEY] = organization.pk
 
 
+InvitationModel = TypeVar("InvitationModel", bound=EmailInvitation)
+
+
+def invitation_issue(
+    *,
+    pending: QuerySet[InvitationModel],
+    create: dict,
+    email: str,
+    role: str,
+    invited_by: User | None,
+) -> InvitationModel:
+    """A pending invitation for `email` among `pending`, renewed if there is one (which kills
+    its older links) or created with the `create` fields. Call it inside a transaction."""
+    now = timezone.now()
+    fields = {
+        "role": role,
+        "invited_by": invited_by,
+        "sent_at": now,
+        "expires_at": now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    }
+    invitation = pending.select_for_update(of=("self",)).filter(email__iexact=email).first()
+    if invitation is None:
+        return pending.model.objects.create(email=email, **create, **fields)
+    for name, value in fields.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=list(fields))
+    return invitation
+
+
 @transaction.atomic
 def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
     """Invite `email` to the actor's organization; inviting a pending address again resends."""
@@ -77,29 +109,13 @@ def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
             % {"email": email, "organization": organization.name},
             code="already_member",
         )
-    now = timezone.now()
-    expires_at = now + timedelta(days=settings.INVITATION_VALID_DAYS)
-    invitation = (
-        Invitation.objects.select_for_update()
-        .filter(organization=organization, email__iexact=email)
-        .pending()
-        .first()
+    invitation = invitation_issue(
+        pending=Invitation.objects.filter(organization=organization).pending(),
+        create={"organization": organization},
+        email=email,
+        role=role,
+        invited_by=actor.user,
     )
-    if invitation is None:
-        invitation = Invitation.objects.create(
-            organization=organization,
-            email=email,
-            role=role,
-            invited_by=actor.user,
-            sent_at=now,
-            expires_at=expires_at,
-        )
-    else:
-        invitation.role = role
-        invitation.invited_by = actor.user
-        invitation.sent_at = now
-        invitation.expires_at = expires_at
-        invitation.save(update_fields=["role", "invited_by", "sent_at", "expires_at"])
     audit_record(
         actor=actor,
         organization=organization,
@@ -112,13 +128,13 @@ def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
         kind="invitation",
         recipient=email,
         language=invitee.preferred_language if invitee else organization.default_language,
-        dedupe_key=f"invitation:{invitation.public_id}:{now.isoformat()}",
+        dedupe_key=f"invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",
         context={
             "invitation_id": invitation.pk,
             "organization_name": organization.name,
             "inviter_name": actor.user.full_name or actor.user.email,
             "role_code": role,
-            "expires_at": expires_at.isoformat(),
+            "expires_at": invitation.expires_at.isoformat(),
         },
         organization=organization,
     )
@@ -154,24 +170,33 @@ def invitation_accept(*, actor: Actor, invitation: Invitation) -> Membership:
             ),
             code="wrong_email",
         )
-    now = timezone.now()
-    if not user.is_verified:
-        # The link reached this mailbox, which proves the address as a verification link would.
-        user.email_verified_at = now
-        user.save(update_fields=["email_verified_at"])
-    membership, created = Membership.objects.get_or_create(
-        user=user, organization=invitation.organization, defaults={"role": invitation.role}
+    # The link reached this mailbox, which proves the address as a verification link would.
+    user_email_verify(user=user)
+    membership = membership_join(
+        actor=actor,
+        organization=invitation.organization,
+        role=invitation.role,
+        via="invitation",
     )
-    invitation.accepted_at = now
+    invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def membership_join(*, actor: Actor, organization: Organization, role: str, via: str) -> Membership:
+    """Make the acting user a member of `organization` with `role` unless they are one
+    already (their role then stays), and record it in the organization's history."""
+    membership, created = Membership.objects.get_or_create(
+        user=actor.user, organization=organization, defaults={"role": role}
+    )
     if created:
         audit_record(
             actor=actor,
-            organization=invitation.organization,
+            organization=organization,
             action=Action.MEMBER_JOINED,
             target=membership,
-            details={"email": user.email, "role": membership.role, "via": "invitation"},
+            details={"email": actor.user.email, "role": membership.role, "via": via},
         )
     return membership
 

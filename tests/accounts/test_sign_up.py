@@ -101,7 +101,8 @@ def test_confirming_the_verification_link_verifies_signs_in_and_goes_home(
     user = User.objects.get(email="ana@example.com")
     assert user.is_verified
     assert signed_in_user_id(client) == user.pk
-    assert "Your email address is confirmed" in client.get(response.url).content.decode()
+    page = client.get(response.url, follow=True)
+    assert "Your email address is confirmed" in page.content.decode()
 
 
 def test_verified_newcomer_can_then_sign_in_with_their_password(client, sign_up, mailoutbox):

@@ -73,6 +73,22 @@ def test_a_sent_notification_is_never_sent_again(django_capture_on_commit_callba
     assert notification.provider_message_id, "anymail's message id is recorded"
 
 
+def test_every_attempt_at_one_notification_carries_the_same_message_id(
+    django_capture_on_commit_callbacks,
+):
+    """A resend after a crash between the server's answer and our commit is recognisably the
+    same message, which mailbox providers collapse."""
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = _enqueue(user)
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING)
+    notification_send(notification.pk)
+
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert first.extra_headers["Message-ID"] == f"<{notification.public_id}@portal.test>"
+
+
 def test_emails_are_rendered_in_the_recipients_language_with_both_parts():
     english = email_render(kind="invitation", language="en", context={}, preview=True)
     french = email_render(kind="invitation", language="fr", context={}, preview=True)

@@ -18,6 +18,11 @@ TENANT_MODELS = {
     "Notification",
     "Agreement",
     "AgreementLine",
+    "AgreementAdmin",
+    "AgreementInvitation",
+    "PartnerLink",
+    "LicensingContact",
+    "Subscription",
     "PartnerMembership",
 }
 APP_DIRS = ["portal", "agreements", "benefits", "notifications"]

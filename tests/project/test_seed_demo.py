@@ -3,7 +3,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementLine
+from agreements.models import (
+    Agreement,
+    AgreementAdmin,
+    AgreementLine,
+    LicensingContact,
+    PartnerLink,
+)
 from benefits.models import PartnerMembership
 from portal.accounts.models import User
 from portal.audit.models import AuditEntry
@@ -12,7 +18,18 @@ from portal.tenancy.models import Membership, Organization
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [User, Organization, Membership, Agreement, AgreementLine, PartnerMembership, AuditEntry]
+MODELS = [
+    User,
+    Organization,
+    Membership,
+    Agreement,
+    AgreementLine,
+    AgreementAdmin,
+    PartnerLink,
+    LicensingContact,
+    PartnerMembership,
+    AuditEntry,
+]
 
 
 def _counts():
@@ -27,7 +44,9 @@ def test_seed_demo_builds_a_world_and_running_it_twice_changes_nothing(capsys):
 
     assert _counts() == first
     assert first["Organization"] == 3
-    assert first["Agreement"] == 2
+    assert first["Agreement"] == 3
+    assert first["PartnerLink"] == 1
+    assert first["LicensingContact"] == 1
     assert first["PartnerMembership"] == 1
     assert "ana.martin@contoso-partners.example" in printed
     assert DEMO_PASSWORD in printed
@@ -50,3 +69,36 @@ def test_a_demo_user_signs_in_and_sees_their_organizations_home(email, organizat
 
     assert response.status_code == 200
     assert f"<h1>{organization}</h1>" in response.content.decode()
+
+
+def test_the_demo_lets_each_partner_flow_be_tried_by_hand():
+    call_command("seed_demo")
+    ana = Client()
+    ana.force_login(User.objects.get(email="ana.martin@contoso-partners.example"))
+    fabrikam = Agreement.objects.get(customer_name="Fabrikam Ltd")
+
+    flow_1 = ana.post(
+        reverse("agreements:new_open_license"),
+        {
+            "authorization_number": fabrikam.authorization_number,
+            "license_number": fabrikam.license_number,
+            "customer_email": fabrikam.customer_email,
+            "confirm": "on",
+        },
+    )
+    frank = Client()
+    frank.force_login(User.objects.get(email="frank.olsen@litware-partners.example"))
+    tailspin = Agreement.objects.get(customer_name="Tailspin Toys")
+    flow_3 = frank.post(
+        reverse("agreements:olp_partner_register"),
+        {
+            "organization_name": "Litware Partners",
+            "authorization_number": tailspin.authorization_number,
+            "license_number": tailspin.license_number,
+            "customer_email": tailspin.customer_email,
+            "confirm": "on",
+        },
+    )
+
+    assert flow_1.status_code == flow_3.status_code == 302
+    assert PartnerLink.objects.active().count() == 3

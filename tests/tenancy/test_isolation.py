@@ -1,5 +1,7 @@
 """A user never sees another organization's page, and cannot act for it."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -45,13 +47,20 @@ def test_revoking_or_resending_an_invitation_of_another_organization_answers_404
 def test_a_missing_object_and_a_foreign_one_give_the_same_answer(owner_client, foreign_member):
     import uuid
 
-    missing = owner_client.post(reverse("tenancy:membership_remove", args=[uuid.uuid4()]))
-    foreign = owner_client.post(
-        reverse("tenancy:membership_remove", args=[foreign_member.public_id])
-    )
+    missing_url = reverse("tenancy:membership_remove", args=[uuid.uuid4()])
+    foreign_url = reverse("tenancy:membership_remove", args=[foreign_member.public_id])
+    missing = owner_client.post(missing_url)
+    foreign = owner_client.post(foreign_url)
 
     assert missing.status_code == foreign.status_code == 404
-    assert missing.content == foreign.content
+    # Byte for byte, but for the page's own address (the language switcher comes back to it)
+    # and the CSRF token, which is masked afresh for every response.
+    assert _normalised(missing, missing_url) == _normalised(foreign, foreign_url)
+
+
+def _normalised(response, url: str) -> str:
+    body = response.content.decode().replace(url, "<url>")
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', "", body)
 
 
 def test_pages_of_the_current_organization_never_list_another_organizations_people(
@@ -120,7 +129,8 @@ def test_a_removed_member_loses_the_organization_on_the_next_request(owner_clien
     owner_client.post(reverse("tenancy:membership_remove", args=[member.public_id]))
 
     assert member_client.get(reverse("tenancy:members")).status_code == 302
-    assert "do not belong to an organization" in member_client.get(reverse("home")).content.decode()
+    page = member_client.get(reverse("home"), follow=True).content.decode()
+    assert "You are not a recognised user" in page
 
 
 def test_a_stale_organization_in_the_session_is_replaced_by_one_of_the_users(

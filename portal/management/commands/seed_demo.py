@@ -4,7 +4,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementLine, SubscriptionLevel
+from agreements.models import (
+    AdminRole,
+    Agreement,
+    AgreementAdmin,
+    AgreementLine,
+    LicensingContact,
+    LinkMethod,
+    PartnerLink,
+    SubscriptionLevel,
+)
 from benefits.models import PartnerMembership
 from portal.accounts.models import User
 from portal.tenancy.context import actor_build
@@ -18,7 +27,13 @@ USERS = [
     ("bruno.petit@contoso-partners.example", "Bruno Petit", "fr"),
     ("chloe.durand@fabrikam.example", "Chloé Durand", "fr"),
     ("david.kim@northwind.example", "David Kim", "en"),
+    # Belongs to no organization: tries flow 3 (OLP partner registration).
+    ("frank.olsen@litware-partners.example", "Frank Olsen", "en"),
 ]
+
+# Registered by Contoso Partners in the licensing service center, with no portal account
+# yet: tries flow 2 (sign in to /licensing/, then sign up to the portal with this address).
+LICENSING_CONTACT = "eve.moreau@contoso-partners.example"
 
 ORGANIZATIONS = [
     # name, owner, other members, customer, partner, country, language
@@ -36,20 +51,34 @@ ORGANIZATIONS = [
 ]
 
 AGREEMENTS = [
-    # authorization, license, customer org, customer email, lines
+    # authorization, license, customer name, customer email, customer org (None: not onboarded),
+    # lines, partner link (linked by), for which flow
     (
-        "V4820193",
-        "68120455",
+        "V482019301",
+        "6812045501",
         "Fabrikam Ltd",
         "chloe.durand@fabrikam.example",
+        "Fabrikam Ltd",
         [("vs-enterprise", 10), ("vs-professional", 25)],
+        None,  # flow 1: Ana links it with "+ New Open License"; flow 2 with Eve
     ),
     (
-        "V5531876",
-        "71934402",
+        "V553187602",
+        "7193440211",
         "Northwind Traders",
         "david.kim@northwind.example",
+        "Northwind Traders",
         [("vs-professional", 5), ("msdn-platforms", 3)],
+        "bruno.petit@contoso-partners.example",  # David can remove Contoso's access
+    ),
+    (
+        "V661042703",
+        "8023157712",
+        "Tailspin Toys",
+        "ops@tailspin.example",
+        None,
+        [("vs-test-professional", 4)],
+        None,  # flow 3: Frank registers as an OLP partner with these values
     ),
 ]
 
@@ -80,20 +109,24 @@ class Command(BaseCommand):
             organizations[name] = organization
 
         partner = organizations["Contoso Partners"]
+        LicensingContact.objects.get_or_create(organization=partner, email=LICENSING_CONTACT)
         year = timezone.localdate().year
-        for authorization, license_number, customer, email, lines in AGREEMENTS:
+        for authorization, license_number, name, email, customer, lines, linker in AGREEMENTS:
             agreement, _ = Agreement.objects.get_or_create(
                 authorization_number=authorization,
                 defaults={
                     "license_number": license_number,
+                    "customer_name": name,
                     "customer_email": email,
-                    "customer_organization": organizations[customer],
+                    "customer_organization": organizations.get(customer),
                     "partner_of_record": partner,
-                    "status": Agreement.Status.ACTIVE,
+                    "status": Agreement.Status.ACTIVE if customer else Agreement.Status.PENDING,
                     "starts_on": date(year, 1, 1),
                     "ends_on": date(year + 2, 12, 31),
-                    "default_language": organizations[customer].default_language,
-                    "country": organizations[customer].country,
+                    "default_language": organizations[customer].default_language
+                    if customer
+                    else "en",
+                    "country": organizations[customer].country if customer else "GB",
                 },
             )
             for code, seats in lines:
@@ -101,6 +134,17 @@ class Command(BaseCommand):
                     agreement=agreement,
                     level=SubscriptionLevel.objects.get(code=code),
                     defaults={"seats_purchased": seats},
+                )
+            if customer:
+                AgreementAdmin.objects.get_or_create(
+                    agreement=agreement, user=users[email], defaults={"role": AdminRole.SUPER_ADMIN}
+                )
+            if linker and not PartnerLink.objects.active().filter(agreement=agreement).exists():
+                PartnerLink.objects.create(
+                    agreement=agreement,
+                    partner_organization=partner,
+                    method=LinkMethod.NEW_LICENSE,
+                    linked_by=users[linker],
                 )
         PartnerMembership.objects.get_or_create(
             organization=partner,
@@ -113,8 +157,14 @@ class Command(BaseCommand):
         )
         for email, name, _lang in USERS:
             orgs = ", ".join(m.organization.name for m in users[email].memberships.all())
-            self.stdout.write(f"  {email:42} {DEMO_PASSWORD}   ({name}, {orgs})")
+            self.stdout.write(
+                f"  {email:42} {DEMO_PASSWORD}   ({name}, {orgs or 'no organization'})"
+            )
         self.stdout.write(f"  {staff.email:42} {DEMO_PASSWORD}   (staff: /admin/)")
+        self.stdout.write("Open Licenses (authorization / license / customer email):")
+        for authorization, license_number, name, email, *_rest in AGREEMENTS:
+            self.stdout.write(f"  {authorization} / {license_number} / {email}   ({name})")
+        self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
 
     def _user(self, email: str, name: str, language: str, staff: bool = False) -> User:
         user = User.objects.filter(email__iexact=email).first()

@@ -1,0 +1,170 @@
+"""The Subscribers grid's query: which subscribers match, in which order, how many a page.
+
+Only whitelisted values leave `GridState.from_params`, so nothing a URL carries reaches
+`order_by` or the page size unchecked.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Agreement, Subscription
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+DEFAULT_SORT = "last_name"
+MAX_QUERY_LENGTH = 100
+# Each word must match some field; a handful of words is plenty for a name or an email.
+MAX_TERMS = 5
+SEARCH_FIELDS = ("first_name", "last_name", "sign_in_email", "notification_email", "reference")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    # What the rows are ordered by for this column: names compare case-insensitively.
+    order: tuple[F | Lower, ...]
+
+
+COLUMNS = (
+    Column("first_name", _("First name"), (Lower("first_name"),)),
+    Column("last_name", _("Last name"), (Lower("last_name"),)),
+    Column("sign_in_email", _("Sign-in email"), (Lower("sign_in_email"),)),
+    Column("notification_email", _("Notification email"), (Lower("notification_email"),)),
+    Column("level", _("Level"), (F("line__level__sort_order"),)),
+    Column("assigned", _("Assigned"), (F("assigned_at"),)),
+    # Every subscription ends with its agreement, so on one agreement's grid the
+    # tie-breakers alone decide this order.
+    Column("expires", _("Expiration"), ()),
+    Column("reference", _("Reference"), (Lower("reference"),)),
+    Column("downloads", _("Downloads"), (F("downloads_enabled"),)),
+    Column("country", _("Country/region"), (F("country"),)),
+    Column("language", _("Language"), (F("language"),)),
+)
+COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
+# Rows that tie on the sorted column keep one order from page to page.
+TIE_BREAKERS = (Lower("last_name").asc(), Lower("first_name").asc(), F("pk").asc())
+
+
+@dataclass(frozen=True)
+class GridState:
+    """What the grid shows, from its query parameters: q, sort (`-` for descending),
+    page and size."""
+
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    descending: bool = False
+    page: int = 1
+    size: int = DEFAULT_PAGE_SIZE
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> "GridState":
+        q = " ".join(params.get("q", "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
+        sort = params.get("sort", "")
+        descending = sort.startswith("-")
+        sort = sort.removeprefix("-")
+        if sort not in COLUMNS_BY_KEY:
+            sort, descending = DEFAULT_SORT, False
+        return cls(
+            q=q,
+            sort=sort,
+            descending=descending,
+            page=_positive_int(params.get("page"), default=1),
+            size=_choice_int(params.get("size"), PAGE_SIZES, default=DEFAULT_PAGE_SIZE),
+        )
+
+    @property
+    def sort_param(self) -> str:
+        return f"-{self.sort}" if self.descending else self.sort
+
+    def params(self, **changes) -> dict[str, str]:
+        """The query parameters of this state with `changes`, defaults left out."""
+        state = replace(self, **changes)
+        params = {
+            "q": (state.q, ""),
+            "sort": (state.sort_param, DEFAULT_SORT),
+            "page": (state.page, 1),
+            "size": (state.size, DEFAULT_PAGE_SIZE),
+        }
+        return {name: str(value) for name, (value, default) in params.items() if value != default}
+
+    def querystring(self, **changes) -> str:
+        """`?` and the parameters, or nothing for the grid as it first opens."""
+        params = self.params(**changes)
+        return f"?{urlencode(params)}" if params else ""
+
+    def headers(self) -> list[dict]:
+        """Each column's label, the query that sorts by it (the other way round if it is
+        the sorted column, from the first page) and its aria-sort."""
+        headers = []
+        for column in COLUMNS:
+            current = column.key == self.sort
+            aria_sort = None
+            if current:
+                aria_sort = "descending" if self.descending else "ascending"
+            query = self.querystring(
+                sort=column.key, descending=current and not self.descending, page=1
+            )
+            headers.append(
+                {"key": column.key, "label": column.label, "query": query, "aria_sort": aria_sort}
+            )
+        return headers
+
+
+def _positive_int(value: str | None, *, default: int) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if number >= 1 else default
+
+
+def _choice_int(value: str | None, choices: tuple[int, ...], *, default: int) -> int:
+    number = _positive_int(value, default=default)
+    return number if number in choices else default
+
+
+def subscriber_search(queryset: QuerySet[Subscription], q: str) -> QuerySet[Subscription]:
+    """Rows where every word of `q` is in a name, an email or the reference, whatever the
+    case: "Ana Mar" finds Ana Martin."""
+    for term in q.split()[:MAX_TERMS]:
+        match = Q()
+        for field in SEARCH_FIELDS:
+            match |= Q(**{f"{field}__icontains": term})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def subscriber_rows(*, agreement: Agreement, state: GridState) -> QuerySet[Subscription]:
+    """The agreement's subscribers matching the state's filter, in its order."""
+    column = COLUMNS_BY_KEY[state.sort]
+    order = [
+        expression.desc() if state.descending else expression.asc() for expression in column.order
+    ]
+    rows = subscriber_search(selectors.subscriber_list(agreement=agreement), state.q)
+    return rows.order_by(*order, *TIE_BREAKERS)
+
+
+def subscriber_page(*, agreement: Agreement, state: GridState) -> Page:
+    """One page of the grid: a count and a slice, whatever the number of subscribers."""
+    rows = subscriber_rows(agreement=agreement, state=state)
+    return Paginator(rows, state.size).get_page(state.page)
+
+
+def page_links(*, state: GridState, page: Page) -> dict[str, str | None]:
+    """The queries of the pages before and after `page`, if any, with the same filter,
+    order and size."""
+    return {
+        "previous": state.querystring(page=page.previous_page_number())
+        if page.has_previous()
+        else None,
+        "next": state.querystring(page=page.next_page_number()) if page.has_next() else None,
+    }

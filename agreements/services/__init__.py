@@ -1,0 +1,1 @@
+"""Business rules of the agreements app, a module per area."""

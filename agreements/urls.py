@@ -1,0 +1,48 @@
+from django.urls import path
+
+from .views import open_license as views
+from .views import subscribers_grid, subscriptions, usage, workbooks
+
+app_name = "agreements"
+
+urlpatterns = [
+    path("orders/", views.orders, name="orders"),
+    path("orders/new/", views.order_new, name="order_new"),
+    path("agreements/new-open-license/", views.new_open_license, name="new_open_license"),
+    path("agreements/invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("agreements/licensing-link/<str:token>/", views.licensing_link, name="licensing_link"),
+    path("agreements/<uuid:public_id>/", views.overview, name="overview"),
+    path(
+        "agreements/<uuid:public_id>/administrators/",
+        views.administrators,
+        name="administrators",
+    ),
+    path("agreements/<uuid:public_id>/partners/", views.partners, name="partners"),
+    path(
+        "agreements/<uuid:public_id>/partners/<uuid:link_id>/remove/",
+        views.partner_remove,
+        name="partner_remove",
+    ),
+    path("agreements/<uuid:public_id>/history/", views.history, name="history"),
+    path("welcome/", views.not_recognised, name="not_recognised"),
+    path("register/olp-partner/", views.olp_partner_register, name="olp_partner_register"),
+    path("licensing/", views.licensing_sign_in, name="licensing_sign_in"),
+    path(
+        "licensing/sign-in/<str:token>/",
+        views.licensing_sign_in_link,
+        name="licensing_sign_in_link",
+    ),
+    path("licensing/sign-out/", views.licensing_sign_out, name="licensing_sign_out"),
+    path(
+        "licensing/relationships/",
+        views.licensing_relationships,
+        name="licensing_relationships",
+    ),
+    path("licensing/licenses/<uuid:public_id>/", views.licensing_license, name="licensing_license"),
+]
+urlpatterns += (
+    subscriptions.urlpatterns
+    + subscribers_grid.urlpatterns
+    + workbooks.urlpatterns
+    + usage.urlpatterns
+)

@@ -1,0 +1,99 @@
+"""The Maximum usage page and its CSV exports."""
+
+import csv
+from collections.abc import Iterable
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from portal.tenancy.decorators import organization_required
+
+from ..usage import maximum_usage, usage_daily, usage_window
+from .common import agreement_page
+
+
+@organization_required
+def usage(request, public_id):
+    agreement, access = agreement_page(request, public_id)
+    today = timezone.localdate()
+    levels = maximum_usage(agreement, today)
+    # The monthly table: a row per month, newest first, a column per level.
+    months = levels[0].months if levels else []
+    monthly = [
+        (month.month, [level.months[index].peak for level in levels])
+        for index, month in reversed(list(enumerate(months)))
+    ]
+    context = {
+        "agreement": agreement,
+        "access": access,
+        "levels": levels,
+        "since": usage_window(today)[0],
+        "monthly": monthly,
+    }
+    return render(request, "agreements/usage.html", context)
+
+
+def _csv_response(file_name: str, rows: Iterable[Iterable]) -> HttpResponse:
+    """A CSV file Excel opens as UTF-8 (byte order mark first)."""
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, file_name)},
+    )
+    response.write("\ufeff")
+    csv.writer(response).writerows(rows)
+    return response
+
+
+@organization_required
+def usage_export(request, public_id):
+    """Per level: seats purchased, assigned now, the highest in the past year and its day."""
+    agreement, _access = agreement_page(request, public_id)
+    today = timezone.localdate()
+    header = [
+        _("Level"),
+        _("Seats purchased"),
+        _("Assigned now"),
+        _("Highest in the past year"),
+        _("Date"),
+    ]
+    rows = [
+        [
+            level.level.name,
+            level.seats_purchased,
+            level.seats_assigned,
+            level.peak,
+            level.peak_day.isoformat(),
+        ]
+        for level in maximum_usage(agreement, today)
+    ]
+    file_name = f"maximum-usage-{agreement.authorization_number}-{today.isoformat()}.csv"
+    return _csv_response(file_name, [header, *rows])
+
+
+@organization_required
+def usage_export_daily(request, public_id):
+    """Every day of the past year with a snapshot: the most seats of each level at once."""
+    agreement, _access = agreement_page(request, public_id)
+    today = timezone.localdate()
+    header = [_("Date"), _("Level"), _("Highest assigned that day")]
+    rows = (
+        [day.day.isoformat(), day.level.name, day.max_assigned]
+        for day in usage_daily(agreement, today)
+    )
+    file_name = f"maximum-usage-daily-{agreement.authorization_number}-{today.isoformat()}.csv"
+    return _csv_response(file_name, [header, *rows])
+
+
+urlpatterns = [
+    path("agreements/<uuid:public_id>/usage/", usage, name="usage"),
+    path("agreements/<uuid:public_id>/usage/export.csv", usage_export, name="usage_export"),
+    path(
+        "agreements/<uuid:public_id>/usage/daily.csv",
+        usage_export_daily,
+        name="usage_export_daily",
+    ),
+]
