@@ -79,6 +79,9 @@ def test_partner_links_a_new_open_license_from_the_agreements_menu(page: Page):
     expect(panel.get_by_role("alert")).to_contain_text(
         "These details do not match an Open License."
     )
+    # The answer moves the focus back to the first field (autofocus), as a person sees it;
+    # typing before that would land in the wrong box.
+    expect(panel.get_by_label("Authorization number")).to_be_focused()
     expect(panel.get_by_label("Authorization number")).to_have_value("V482019301")
     expect(panel.get_by_label("I confirm that I act on behalf of this customer")).to_be_checked()
     panel.get_by_label("Customer email").fill("licensing@contoso.example")
