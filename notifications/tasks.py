@@ -1,10 +1,13 @@
 import logging
+import threading
+from smtplib import SMTPServerDisconnected
 from urllib.parse import urlsplit
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
@@ -41,6 +44,60 @@ def _message_for(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
+def _email_settings() -> tuple:
+    return (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT)
+
+
+class _EmailConnection(threading.local):
+    """One email connection per worker process (and thread), opened on first use and kept.
+
+    Django opens and closes an SMTP session (or provider HTTP session) per message; doing
+    it once per process instead saves the handshake on every email. A session the server
+    closed while idle is reopened once: the server had not accepted the message, so sending
+    it again cannot duplicate it.
+    """
+
+    _backend = None
+    _settings: tuple = ()
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self._settings != _email_settings():
+            self.close()
+        reused = self._backend is not None
+        if not reused:
+            self._backend = get_connection()
+            self._settings = _email_settings()
+            self._backend.open()
+        message.connection = self._backend
+        try:
+            message.send()
+        except (SMTPServerDisconnected, ConnectionError):
+            self.close()
+            if not reused:
+                raise
+            self.send(message)
+        except Exception:
+            # The session may be in any state after a failure: start the next one afresh.
+            self.close()
+            raise
+
+    def close(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:
+                logger.debug("Closing the email connection failed", exc_info=True)
+
+
+email_connection = _EmailConnection()
+
+
+@worker_process_shutdown.connect
+def _email_connection_close(**kwargs) -> None:
+    email_connection.close()
+
+
 # Late acknowledgement and reject-on-worker-lost: a worker that dies mid-send leaves the
 # message on the broker for another worker; the row lock and status make the resend a no-op
 # if the first send had committed.
@@ -67,7 +124,7 @@ def notification_send(notification_id: int) -> str:
             )
             return "failed"
         try:
-            message.send()
+            email_connection.send(message)
         except Exception as exc:
             logger.warning("Sending notification %s failed: %s", notification.pk, exc)
             notification_attempt_failed(
