@@ -120,3 +120,47 @@ class LicensingContactFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(PartnerOrganizationFactory)
     email = factory.Sequence(lambda n: f"licensing{n}@partner.example")
+
+
+# Partner network benefits ---------------------------------------------------------------
+
+
+class PartnerMembershipFactory(factory.django.DjangoModelFactory):
+    """A current one-year membership of the partner network."""
+
+    class Meta:
+        model = "benefits.PartnerMembership"
+
+    organization = factory.SubFactory(PartnerOrganizationFactory)
+    level = "action_pack"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=364))
+
+
+class BenefitProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "benefits.BenefitProduct"
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    kind = "software"
+    instructions = "Use one key per computer."
+
+
+class BenefitPackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "benefits.BenefitPackage"
+
+    code = factory.Sequence(lambda n: f"package-{n}")
+    name = factory.Sequence(lambda n: f"Package {n}")
+
+
+class PackageGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "benefits.PackageGrant"
+
+    package = factory.SubFactory(BenefitPackageFactory)
+    product = factory.SubFactory(BenefitProductFactory)
+    quantity = 5
+    unit = "licences"
+    key_count = 1

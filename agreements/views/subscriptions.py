@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from benefits.selectors import my_benefit_subscription_list
 from portal.tenancy.decorators import organization_required
 
 from .. import selectors
@@ -131,8 +132,12 @@ def administrator_remove(request, public_id, admin_id):
 
 @login_required
 def my_subscriptions(request):
-    subscriptions = selectors.my_subscription_list(user=request.user)
-    return render(request, "agreements/my_subscriptions.html", {"subscriptions": subscriptions})
+    context = {
+        "subscriptions": selectors.my_subscription_list(user=request.user),
+        # Visual Studio subscriptions from a partner organization's membership benefits.
+        "benefit_subscriptions": my_benefit_subscription_list(user=request.user),
+    }
+    return render(request, "agreements/my_subscriptions.html", context)
 
 
 urlpatterns = [

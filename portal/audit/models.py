@@ -37,6 +37,16 @@ class Action(models.TextChoices):
         "subscription.bulk_edited",
         _("Subscriptions changed from a workbook"),
     )
+    MEMBER_PERMISSIONS_CHANGED = "member.permissions_changed", _("Permissions changed")
+    PARTNER_NETWORK_JOINED = "partner_network.joined", _("Joined the partner network")
+    PARTNER_NETWORK_RENEWED = "partner_network.renewed", _("Partner network membership renewed")
+    PARTNER_NETWORK_UPGRADED = "partner_network.upgraded", _("Partner network membership upgraded")
+    BENEFIT_PACKAGE_PURCHASED = "benefit.package_purchased", _("Benefit package bought")
+    BENEFIT_PACKAGE_AVAILABLE = "benefit.package_available", _("Benefit package available")
+    BENEFIT_KEYS_REVEALED = "benefit.keys_revealed", _("Product keys shown")
+    BENEFIT_ASSIGNED = "benefit.assigned", _("Benefit assigned")
+    BENEFIT_UNASSIGNED = "benefit.unassigned", _("Benefit assignment removed")
+    BENEFIT_ACTIVATED = "benefit.activated", _("Benefit activated")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -151,6 +151,14 @@ LICENSING_LINK_MAX_AGE = 24 * 60 * 60
 # An Open License runs this many years from the order.
 OPEN_LICENSE_TERM_YEARS = 2
 
+# Partner network benefits. Product keys are encrypted with these Fernet keys (comma-separated,
+# newest first: the first encrypts, all decrypt; see benefits/crypto.py for rotation).
+BENEFIT_KEY_ENCRYPTION_KEYS = env.list("BENEFIT_KEY_ENCRYPTION_KEYS", default=[])
+# A support benefit is active this many days after it is assigned.
+SUPPORT_ACTIVATION_DELAY_DAYS = env.int("SUPPORT_ACTIVATION_DELAY_DAYS", default=3)
+# A membership can be renewed from this many days before its term ends.
+PARTNER_NETWORK_RENEWAL_WINDOW_DAYS = env.int("PARTNER_NETWORK_RENEWAL_WINDOW_DAYS", default=90)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -185,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     "agreements-usage-snapshot": {
         "task": "agreements.usage.usage_snapshot_daily",
         "schedule": crontab(hour=0, minute=5),
+    },
+    # Support benefits whose activation delay has passed become active.
+    "benefits-support-activation": {
+        "task": "benefits.tasks.support_activations_run",
+        "schedule": crontab(minute="*/15"),
     },
 }
 NOTIFICATION_SWEEP_GRACE = env.int("NOTIFICATION_SWEEP_GRACE", default=60)

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "insecure-local-development-key-never-used-in-production")
+# A fixed development key for product keys; production requires its own.
+os.environ.setdefault("BENEFIT_KEY_ENCRYPTION_KEYS", "zx5hk1rdNFSAs7GiKUWNQ1VirVfBWI3uhTZzBRFCS-M=")
 
 from .base import *  # noqa: F403
 from .base import env

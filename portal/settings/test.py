@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-0123456789")
+# A fixed test key for product keys; production requires its own.
+os.environ.setdefault("BENEFIT_KEY_ENCRYPTION_KEYS", "zcVQI41GNNp5cew6hWS6WkrGQIV04M2_ZUG8DrqfLnE=")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("CACHE_KEY_PREFIX", "portal-test")

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .models import MANAGING_ROLES, Membership
+from .models import MANAGING_ROLES, Membership, Permission
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -52,6 +52,15 @@ class Actor:
     @property
     def can_manage_organization(self) -> bool:
         return self.organization is not None and self.role in MANAGING_ROLES
+
+    def has_permission(self, permission: str) -> bool:
+        """May the actor do `permission` (a tenancy.models.Permission) in the current
+        organization?"""
+        return self.membership is not None and self.membership.has_permission(permission)
+
+    @property
+    def can_manage_users(self) -> bool:
+        return self.has_permission(Permission.MANAGE_USERS)
 
     @property
     def organizations(self) -> list["Organization"]:

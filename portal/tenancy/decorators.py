@@ -1,6 +1,7 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
@@ -29,3 +30,33 @@ def organization_manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def users_manager_required(view):
+    """Members who may manage users (see tenancy.models.Permission); others get the same 404
+    as for a page that does not exist."""
+
+    @organization_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.actor.can_manage_users:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def organization_permission_required(permission: str):
+    """Members holding `permission` (see tenancy.models.Permission); others get a 403."""
+
+    def decorator(view):
+        @organization_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.actor.has_permission(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

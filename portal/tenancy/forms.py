@@ -2,17 +2,32 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .context import Actor
-from .models import Role
+from .models import Permission, Role
+
+
+class PermissionsField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Permission.choices, required=False, **kwargs)
 
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    permissions = PermissionsField(
+        label=_("Permissions"),
+        help_text=_("Owners hold every permission; administrators always manage users."),
+    )
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         if actor.role != Role.OWNER:
             self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+
+class MembershipPermissionsForm(forms.Form):
+    permissions = PermissionsField(label=_("Permissions"))
 
 
 class OrganizationSwitchForm(forms.Form):

@@ -21,6 +21,60 @@ class Role(models.TextChoices):
 MANAGING_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
+class Permission(models.TextChoices):
+    """What a member may do with the organization's partner benefits and users, on top of
+    their role. Each is a boolean field of the same name, prefixed `can_`, on Membership and
+    Invitation."""
+
+    BUY_PACKAGES = "buy_packages", _("Buy benefit packages")
+    REVEAL_KEYS = "reveal_keys", _("See product keys")
+    ASSIGN_BENEFITS = "assign_benefits", _("Assign benefits")
+    MANAGE_USERS = "manage_users", _("Manage users")
+
+
+# Owners may do everything; administrators always manage users, as they did before
+# permissions existed; anything else is granted one permission at a time.
+ROLE_PERMISSIONS = {
+    Role.OWNER: frozenset(Permission),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
+    Role.MEMBER: frozenset(),
+}
+
+
+class PermissionFields(models.Model):
+    can_buy_packages = models.BooleanField(Permission.BUY_PACKAGES.label, default=False)
+    can_reveal_keys = models.BooleanField(Permission.REVEAL_KEYS.label, default=False)
+    can_assign_benefits = models.BooleanField(Permission.ASSIGN_BENEFITS.label, default=False)
+    can_manage_users = models.BooleanField(Permission.MANAGE_USERS.label, default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def granted_permissions(self) -> frozenset[str]:
+        """The permissions granted one by one, whatever the role."""
+        return frozenset(p for p in Permission if getattr(self, f"can_{p.value}"))
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """Everything the role and the granted permissions allow together."""
+        return ROLE_PERMISSIONS[Role(self.role)] | self.granted_permissions
+
+    @property
+    def permission_labels(self) -> list[str]:
+        held = self.permissions
+        return [p.label for p in Permission if p in held]
+
+    def permissions_set(self, permissions) -> None:
+        wanted = set(permissions)
+        for permission in Permission:
+            setattr(self, f"can_{permission.value}", permission in wanted)
+
+
+def permission_field_names() -> list[str]:
+    return [f"can_{p.value}" for p in Permission]
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, actor: "Actor") -> "OrganizationQuerySet":
         """The organizations the actor belongs to: the only ones they can see or switch to."""
@@ -66,7 +120,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(organization=actor.organization)
 
 
-class Membership(models.Model):
+class Membership(PermissionFields):
     """A user's place in an organization, with the role that says what they may do there."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -95,6 +149,9 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in MANAGING_ROLES
+
+    def has_permission(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
 class PendingQuerySet(models.QuerySet):
@@ -141,8 +198,8 @@ class InvitationQuerySet(PendingQuerySet):
         return self.filter(organization=actor.organization)
 
 
-class Invitation(EmailInvitation):
-    """An emailed offer to join an organization with a role."""
+class Invitation(EmailInvitation, PermissionFields):
+    """An emailed offer to join an organization with a role and permissions."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invitations"

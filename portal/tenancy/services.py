@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TypeVar
 
@@ -16,13 +17,30 @@ from portal.audit.models import Action
 from portal.audit.services import audit_record
 
 from .context import SESSION_ORGANIZATION_KEY, Actor
-from .models import EmailInvitation, Invitation, Membership, Organization, Role
+from .models import (
+    EmailInvitation,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    permission_field_names,
+)
 
 
-def _require_manager(actor: Actor) -> Organization:
-    if not actor.can_manage_organization:
+def _require_users_manager(actor: Actor) -> Organization:
+    if not actor.can_manage_users:
         raise PermissionDenied
     return actor.organization
+
+
+def _check_grantable(*, actor: Actor, before: frozenset[str], after: frozenset[str]) -> None:
+    """A manager grants or withdraws only permissions they hold, so that managing users is
+    never a way to give oneself more."""
+    if (before ^ after) - actor.membership.permissions:
+        raise ValidationError(
+            _("You can only grant or withdraw permissions that you hold yourself."),
+            code="permission",
+        )
 
 
 @transaction.atomic
@@ -97,12 +115,17 @@ def invitation_issue(
 
 
 @transaction.atomic
-def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
-    """Invite `email` to the actor's organization; inviting a pending address again resends."""
-    organization = _require_manager(actor)
+def invitation_send(
+    *, actor: Actor, email: str, role: str, permissions: Iterable[str] = ()
+) -> Invitation:
+    """Invite `email` to the actor's organization with `role` and the given permissions
+    (tenancy.models.Permission); inviting a pending address again resends."""
+    organization = _require_users_manager(actor)
     email = email.strip()
+    permissions = frozenset(permissions)
     if role == Role.OWNER and actor.role != Role.OWNER:
         raise ValidationError(_("Only an owner can invite another owner."), code="role")
+    _check_grantable(actor=actor, before=frozenset(), after=permissions)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(
             _("%(email)s is already a member of %(organization)s.")
@@ -116,12 +139,14 @@ def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
         role=role,
         invited_by=actor.user,
     )
+    invitation.permissions_set(permissions)
+    invitation.save(update_fields=permission_field_names())
     audit_record(
         actor=actor,
         organization=organization,
         action=Action.INVITATION_SENT,
         target=invitation,
-        details={"email": email, "role": role},
+        details={"email": email, "role": role, "permissions": sorted(permissions)},
     )
     invitee = User.objects.filter(email__iexact=email).first()
     notification_enqueue(
@@ -143,7 +168,7 @@ def invitation_send(*, actor: Actor, email: str, role: str) -> Invitation:
 
 @transaction.atomic
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
-    organization = _require_manager(actor)
+    organization = _require_users_manager(actor)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -177,6 +202,7 @@ def invitation_accept(*, actor: Actor, invitation: Invitation) -> Membership:
         organization=invitation.organization,
         role=invitation.role,
         via="invitation",
+        permissions=invitation.granted_permissions,
     )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -184,11 +210,20 @@ def invitation_accept(*, actor: Actor, invitation: Invitation) -> Membership:
     return membership
 
 
-def membership_join(*, actor: Actor, organization: Organization, role: str, via: str) -> Membership:
-    """Make the acting user a member of `organization` with `role` unless they are one
-    already (their role then stays), and record it in the organization's history."""
+def membership_join(
+    *,
+    actor: Actor,
+    organization: Organization,
+    role: str,
+    via: str,
+    permissions: Iterable[str] = (),
+) -> Membership:
+    """Make the acting user a member of `organization` with `role` and `permissions` unless
+    they are one already (their role then stays), and record it in the organization's
+    history."""
+    defaults = {"role": role, **{f"can_{p}": True for p in permissions}}
     membership, created = Membership.objects.get_or_create(
-        user=actor.user, organization=organization, defaults={"role": role}
+        user=actor.user, organization=organization, defaults=defaults
     )
     if created:
         audit_record(
@@ -203,7 +238,7 @@ def membership_join(*, actor: Actor, organization: Organization, role: str, via:
 
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership: Membership) -> None:
-    organization = _require_manager(actor)
+    organization = _require_users_manager(actor)
     if membership.role == Role.OWNER:
         if actor.role != Role.OWNER:
             raise ValidationError(_("Only an owner can remove an owner."), code="role")
@@ -221,3 +256,38 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
         target=membership,
         details={"email": membership.user.email, "role": membership.role},
     )
+
+
+@transaction.atomic
+def membership_permissions_set(
+    *, actor: Actor, membership: Membership, permissions: Iterable[str]
+) -> Membership:
+    """Grant `membership` exactly `permissions` (tenancy.models.Permission), on top of what
+    its role gives. Owners already hold every permission, and nobody edits their own."""
+    organization = _require_users_manager(actor)
+    membership = Membership.objects.select_for_update().get(
+        pk=membership.pk, organization=organization
+    )
+    if membership.role == Role.OWNER:
+        raise ValidationError(_("Owners hold every permission."), code="owner")
+    if membership.user_id == actor.user.pk:
+        raise ValidationError(_("You cannot change your own permissions."), code="self")
+    before = membership.granted_permissions
+    after = frozenset(permissions)
+    _check_grantable(actor=actor, before=before, after=after)
+    if before == after:
+        return membership
+    membership.permissions_set(after)
+    membership.save(update_fields=permission_field_names())
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action=Action.MEMBER_PERMISSIONS_CHANGED,
+        target=membership,
+        details={
+            "email": membership.user.email,
+            "granted": sorted(after - before),
+            "withdrawn": sorted(before - after),
+        },
+    )
+    return membership

@@ -8,6 +8,11 @@ urlpatterns = [
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
     path("organization/members/", views.members, name="members"),
     path(
+        "organization/members/<uuid:public_id>/permissions/",
+        views.membership_permissions,
+        name="membership_permissions",
+    ),
+    path(
         "organization/members/<uuid:public_id>/remove/",
         views.membership_remove,
         name="membership_remove",

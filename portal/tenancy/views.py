@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from portal.audit.selectors import audit_entry_list
 
 from . import selectors, services
-from .decorators import organization_manager_required, organization_required
-from .forms import InvitationForm, OrganizationSwitchForm
+from .decorators import organization_manager_required, organization_required, users_manager_required
+from .forms import InvitationForm, MembershipPermissionsForm, OrganizationSwitchForm
+from .models import Permission
 from .tokens import invitation_from_token
 
 
@@ -39,7 +40,7 @@ def organization_switch(request):
 def members(request):
     actor = request.actor
     form = None
-    if actor.can_manage_organization:
+    if actor.can_manage_users:
         form = InvitationForm(request.POST or None, actor=actor)
         if request.method == "POST" and form.is_valid():
             try:
@@ -57,11 +58,36 @@ def members(request):
         "memberships": selectors.membership_list(actor=actor),
         "invitations": selectors.invitation_list_pending(actor=actor),
         "form": form,
+        "permission_choices": Permission.choices,
     }
     return render(request, "tenancy/members.html", context)
 
 
-@organization_manager_required
+@users_manager_required
+@require_POST
+def membership_permissions(request, public_id):
+    membership = selectors.membership_get(actor=request.actor, public_id=public_id)
+    form = MembershipPermissionsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose permissions from the list."))
+        return redirect("tenancy:members")
+    try:
+        services.membership_permissions_set(
+            actor=request.actor,
+            membership=membership,
+            permissions=form.cleaned_data["permissions"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Permissions of %(email)s saved.") % {"email": membership.user.email},
+        )
+    return redirect("tenancy:members")
+
+
+@users_manager_required
 @require_POST
 def membership_remove(request, public_id):
     membership = selectors.membership_get(actor=request.actor, public_id=public_id)
@@ -74,7 +100,7 @@ def membership_remove(request, public_id):
     return redirect("tenancy:members")
 
 
-@organization_manager_required
+@users_manager_required
 @require_POST
 def invitation_revoke(request, public_id):
     invitation = selectors.invitation_get_pending(actor=request.actor, public_id=public_id)
@@ -85,11 +111,20 @@ def invitation_revoke(request, public_id):
     return redirect("tenancy:members")
 
 
-@organization_manager_required
+@users_manager_required
 @require_POST
 def invitation_resend(request, public_id):
     invitation = selectors.invitation_get_pending(actor=request.actor, public_id=public_id)
-    services.invitation_send(actor=request.actor, email=invitation.email, role=invitation.role)
+    try:
+        services.invitation_send(
+            actor=request.actor,
+            email=invitation.email,
+            role=invitation.role,
+            permissions=invitation.granted_permissions,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tenancy:members")
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
     return redirect("tenancy:members")
 

@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+    ignore_result=True,
+)
+def package_provision(purchase_id: int) -> bool:
+    """Provision one purchase. Safe to run twice: only a provisioning purchase is changed."""
+    return services.package_provision(purchase_id=purchase_id) is not None
+
+
+@shared_task(ignore_result=True)
+def support_activations_run() -> int:
+    """Scheduled by beat: support benefits whose activation delay has passed become active."""
+    return services.support_activations_run()
