@@ -1,4 +1,5 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Value
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from portal.audit.models import AuditEntry
@@ -173,7 +174,9 @@ def my_subscription_list(*, user) -> QuerySet[Subscription]:
         return Subscription.objects.none()
     return (
         Subscription.objects.assigned()
-        .filter(sign_in_email__iexact=user.email)
+        # LOWER() on both sides, not `iexact` (UPPER()), so the sign-in email index serves it.
+        .alias(sign_in_lower=Lower("sign_in_email"))
+        .filter(sign_in_lower=Lower(Value(user.email)))
         .select_related("agreement", "line__level")
         .order_by("agreement__customer_name", "line__level__sort_order")
     )
