@@ -2,10 +2,12 @@
 and at most one Action Pack a membership year."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils import timezone
 from benefits import services
 from benefits.models import Benefit, BenefitPackage, PackagePurchase, PartnerMembership
 from benefits.tasks import package_provision
+from portal.accounts.models import User
 from portal.audit.models import Action, AuditEntry
 from portal.tenancy.models import Permission
 
@@ -298,3 +301,21 @@ def test_a_member_granted_buy_packages_may_buy(
     purchase = buy(buyer, partner, action_pack, django_capture_on_commit_callbacks)
 
     assert purchase.purchased_by == buyer
+
+
+# Demo data ---------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_member_with_a_provisioned_package_and_a_partner_that_is_not_one():
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    (purchase,) = PackagePurchase.objects.all()
+    assert purchase.organization.name == "Contoso Partners"
+    assert purchase.status == PackagePurchase.Status.AVAILABLE
+    ana = client_for(User.objects.get(email="ana.martin@contoso-partners.example"))
+    software = ana.get(reverse("benefits:benefits", args=["software"])).content.decode()
+    assert "Office Professional Plus 2024" in software
+    grace = client_for(User.objects.get(email="grace.lee@adatum-partners.example"))
+    gate = grace.get(reverse("benefits:benefits", args=["software"])).content.decode()
+    assert "Join the partner network first" in gate

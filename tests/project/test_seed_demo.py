@@ -43,7 +43,7 @@ def test_seed_demo_builds_a_world_and_running_it_twice_changes_nothing(capsys):
     call_command("seed_demo")
 
     assert _counts() == first
-    assert first["Organization"] == 3
+    assert first["Organization"] == 4
     assert first["Agreement"] == 3
     assert first["PartnerLink"] == 1
     assert first["LicensingContact"] == 1

@@ -14,7 +14,8 @@ from agreements.models import (
     PartnerLink,
     SubscriptionLevel,
 )
-from benefits.models import PartnerMembership
+from benefits.models import BenefitPackage, PackagePurchase, PartnerMembership
+from benefits.services import package_provision, package_purchase
 from portal.accounts.models import User
 from portal.tenancy.context import actor_build
 from portal.tenancy.models import Membership, Organization, Role
@@ -30,6 +31,10 @@ USERS = [
     # Belongs to no organization: tries flow 3 (OLP partner registration).
     ("frank.olsen@litware-partners.example", "Frank Olsen", "en"),
 ]
+
+# A partner organization that has not joined the partner network: Benefits tells it to.
+NON_MEMBER_PARTNER = "Adatum Partners"
+NON_MEMBER_PARTNER_OWNER = "grace.lee@adatum-partners.example"
 
 # Registered by Contoso Partners in the licensing service center, with no portal account
 # yet: tries flow 2 (sign in to /licensing/, then sign up to the portal with this address).
@@ -165,6 +170,39 @@ class Command(BaseCommand):
         for authorization, license_number, name, email, *_rest in AGREEMENTS:
             self.stdout.write(f"  {authorization} / {license_number} / {email}   ({name})")
         self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
+        self._benefits(partner=partner, users=users)
+
+    def _benefits(self, *, partner: Organization, users: dict[str, User]) -> None:
+        """Contoso Partners, a member, has its Action Pack provisioned; Bruno may assign
+        benefits but not see keys. Adatum Partners is a partner that has not joined."""
+        ana = users["ana.martin@contoso-partners.example"]
+        bruno = partner.memberships.get(user__email="bruno.petit@contoso-partners.example")
+        if not bruno.can_assign_benefits:
+            bruno.can_assign_benefits = True
+            bruno.save(update_fields=["can_assign_benefits"])
+        membership = PartnerMembership.objects.filter(organization=partner).current().first()
+        if not PackagePurchase.objects.filter(membership=membership).exists():
+            purchase = package_purchase(
+                actor=actor_build(user=ana, organization_id=partner.pk),
+                package=BenefitPackage.objects.get(code="action-pack"),
+            )
+            # Provisioned now rather than by a worker, so the demo is ready when this ends;
+            # the queued task then finds nothing left to do.
+            package_provision(purchase_id=purchase.pk)
+        grace = self._user(NON_MEMBER_PARTNER_OWNER, "Grace Lee", "en")
+        if not Organization.objects.filter(name=NON_MEMBER_PARTNER).exists():
+            organization_create(
+                actor=actor_build(user=grace),
+                name=NON_MEMBER_PARTNER,
+                is_partner=True,
+                country="GB",
+                default_language="en",
+            )
+        self.stdout.write(
+            f"Partner network benefits (/partnership/benefits/): Contoso Partners is a member "
+            f"with a provisioned Action Pack; {NON_MEMBER_PARTNER} is not a member yet:\n"
+            f"  {grace.email:42} {DEMO_PASSWORD}   (Grace Lee, {NON_MEMBER_PARTNER})"
+        )
 
     def _user(self, email: str, name: str, language: str, staff: bool = False) -> User:
         user = User.objects.filter(email__iexact=email).first()
