@@ -20,6 +20,7 @@ from portal.accounts.models import User
 from portal.accounts.services import user_email_verify
 from portal.audit.models import Action
 from portal.audit.services import audit_record
+from portal.limits import actor_subjects
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import MANAGING_ROLES, Membership, Organization, Role
 from portal.tenancy.services import invitation_issue, membership_join, organization_create
@@ -379,7 +380,7 @@ def agreement_invitation_accept(
 def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
     """The agreement the three values name, under the attempt limit. Call it outside any
     transaction: a failure must be counted, and a lockout recorded, whatever happens next."""
-    if partner_link_attempts.is_exceeded(actor):
+    if partner_link_attempts.is_exceeded(**actor_subjects(actor)):
         raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
     agreement = agreement_matching(
         authorization_number=claim.authorization_number,
@@ -388,7 +389,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
     )
     if agreement is not None:
         return agreement
-    if partner_link_attempts.record_failure(actor):
+    if partner_link_attempts.record(**actor_subjects(actor)):
         audit_record(
             actor=actor,
             organization=actor.organization,

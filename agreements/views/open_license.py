@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.limits import invitation_limit_enforce
 from portal.tenancy.decorators import organization_required
 from portal.tenancy.services import organization_switch
 
@@ -241,6 +242,7 @@ def administrators(request, public_id):
         form = AgreementAdminInviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
+                invitation_limit_enforce(actor=request.actor)
                 invitation = services.agreement_admin_invite(
                     actor=request.actor, agreement=agreement, **form.cleaned_data
                 )

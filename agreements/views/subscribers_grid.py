@@ -4,6 +4,7 @@ import uuid
 from dataclasses import replace
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.limits import email_resend_limit_enforce
 from portal.tenancy.decorators import organization_required
 
 from .. import grid
@@ -74,9 +76,14 @@ def subscriber_actions(request, public_id):
             guid__in=guids
         )
     if action == "resend":
-        count = services.subscriptions_resend(
-            actor=request.actor, agreement=agreement, subscriptions=list(rows)
-        )
+        try:
+            email_resend_limit_enforce(actor=request.actor)
+            count = services.subscriptions_resend(
+                actor=request.actor, agreement=agreement, subscriptions=list(rows)
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect(back)
         messages.success(
             request,
             ngettext(

@@ -5,6 +5,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.limits import email_subject, password_reset_limit
+from portal.tenancy.context import Actor
+
 from .models import User
 from .services import password_reset_send
 
@@ -78,10 +81,22 @@ class ResendVerificationForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, except that the email goes through the outbox and a Celery worker."""
+    """Django's form, except that the email goes through the outbox and a Celery worker, and
+    that requests are rate limited per address and per IP address."""
 
-    def save(self, **kwargs) -> None:
-        for user in self.get_users(self.cleaned_data["email"]):
+    def save(self, request=None, **kwargs) -> None:
+        email = self.cleaned_data["email"]
+        ip_address = request.META.get("REMOTE_ADDR") if request else None
+        try:
+            password_reset_limit.enforce(
+                actor=Actor(user=None, ip_address=ip_address),
+                email=email_subject(email),
+                ip=ip_address,
+            )
+        except ValidationError:
+            # The page answers the same either way, so it reveals nothing: no more emails go.
+            return
+        for user in self.get_users(email):
             password_reset_send(user=user)
 
 

@@ -1,8 +1,11 @@
 from axes.utils import reset as axes_reset
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.services import notification_enqueue
+from portal.limits import email_resend_limit, email_subject
+from portal.tenancy.context import Actor
 
 from .models import User
 
@@ -35,6 +38,20 @@ def email_verification_send(*, user: User) -> None:
         dedupe_key=f"email_verification:{user.pk}:{minute}",
         context={"user_id": user.pk, "full_name": user.full_name},
     )
+
+
+def email_verification_resend_allowed(*, email: str, ip_address: str | None) -> bool:
+    """Count one request for a new verification link, per address and per IP address; False
+    past the resend limit. Whether or not an account exists, the same count goes up."""
+    try:
+        email_resend_limit.enforce(
+            actor=Actor(user=None, ip_address=ip_address),
+            email=email_subject(email),
+            ip=ip_address,
+        )
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic

@@ -98,10 +98,14 @@ def verify_email(request, uidb64, token):
 def resend_verification(request):
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        allowed = services.email_verification_resend_allowed(
+            email=email, ip_address=request.META.get("REMOTE_ADDR")
+        )
         user = User.objects.filter(
-            email__iexact=form.cleaned_data["email"], email_verified_at__isnull=True, is_active=True
+            email__iexact=email, email_verified_at__isnull=True, is_active=True
         ).first()
-        if user is not None:
+        if allowed and user is not None:
             services.email_verification_send(user=user)
         # The same answer whether or not the address has an account.
         return render(

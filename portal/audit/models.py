@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     BENEFIT_ASSIGNED = "benefit.assigned", _("Benefit assigned")
     BENEFIT_UNASSIGNED = "benefit.unassigned", _("Benefit assignment removed")
     BENEFIT_ACTIVATED = "benefit.activated", _("Benefit activated")
+    RATE_LIMIT_REACHED = "security.rate_limit_reached", _("Too many requests: paused")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -166,6 +166,16 @@ else:
 # within the window (seconds) before the form refuses to check more.
 PARTNER_LINK_ATTEMPT_LIMIT = env.int("PARTNER_LINK_ATTEMPT_LIMIT", default=5)
 PARTNER_LINK_ATTEMPT_WINDOW = env.int("PARTNER_LINK_ATTEMPT_WINDOW", default=15 * 60)
+# Rate limits (portal/limits.py), each a number of attempts within a window in seconds:
+# invitations sent, per inviting user and per organization;
+INVITATION_LIMIT = env.int("INVITATION_LIMIT", default=20)
+INVITATION_LIMIT_WINDOW = env.int("INVITATION_LIMIT_WINDOW", default=60 * 60)
+# password reset requests, per address and per IP address (past it, no more emails go);
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
+PASSWORD_RESET_LIMIT_WINDOW = env.int("PASSWORD_RESET_LIMIT_WINDOW", default=60 * 60)
+# emails sent again (subscription, invitation, verification), per user or address and per IP.
+EMAIL_RESEND_LIMIT = env.int("EMAIL_RESEND_LIMIT", default=10)
+EMAIL_RESEND_LIMIT_WINDOW = env.int("EMAIL_RESEND_LIMIT_WINDOW", default=10 * 60)
 # Licensing service center: how long its emailed sign-in link and its "click here" link work.
 LICENSING_SIGN_IN_MAX_AGE = 60 * 60
 LICENSING_LINK_MAX_AGE = 24 * 60 * 60

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit.selectors import audit_entry_list
+from portal.limits import email_resend_limit_enforce, invitation_limit_enforce
 
 from . import selectors, services
 from .decorators import organization_manager_required, organization_required, users_manager_required
@@ -44,6 +45,7 @@ def members(request):
         form = InvitationForm(request.POST or None, actor=actor)
         if request.method == "POST" and form.is_valid():
             try:
+                invitation_limit_enforce(actor=actor)
                 invitation = services.invitation_send(actor=actor, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error("email", error)
@@ -116,6 +118,8 @@ def invitation_revoke(request, public_id):
 def invitation_resend(request, public_id):
     invitation = selectors.invitation_get_pending(actor=request.actor, public_id=public_id)
     try:
+        email_resend_limit_enforce(actor=request.actor)
+        invitation_limit_enforce(actor=request.actor)
         services.invitation_send(
             actor=request.actor,
             email=invitation.email,
