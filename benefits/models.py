@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from portal.tenancy.context import Actor
@@ -247,7 +248,7 @@ class PackagePurchase(models.Model):
 
     class Status(models.TextChoices):
         PROVISIONING = "provisioning", _("Provisioning")
-        AVAILABLE = "available", _("Available")
+        AVAILABLE = "available", pgettext_lazy("package status", "Available")
         CANCELLED = "cancelled", _("Cancelled")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

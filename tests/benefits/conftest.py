@@ -3,6 +3,7 @@ to buy and provision packages as the portal would."""
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from benefits.catalogue import catalogue_install_current
 from benefits.models import Benefit, BenefitPackage, PackagePurchase
@@ -29,6 +30,14 @@ def member_of(organization, *permissions, role=Role.MEMBER, **user):
     membership.permissions_set(permissions)
     membership.save()
     return membership.user
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are read in English unless a test says otherwise, whatever language an
+    earlier request left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +76,12 @@ def bruno(partner):
         full_name="Bruno Petit",
         preferred_language="fr",
     )
+
+
+@pytest.fixture
+def eve(partner):
+    """A member with no permission at all, in English."""
+    return member_of(partner, email="eve.laurent@contoso-partners.example", full_name="Eve Laurent")
 
 
 @pytest.fixture

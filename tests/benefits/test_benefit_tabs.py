@@ -378,18 +378,16 @@ def test_the_beat_schedule_runs_support_activation(settings):
 # Permissions on every action ---------------------------------------------------------------
 
 
-def test_assigning_and_removing_need_the_assign_benefits_permission(
-    partner, ana, bruno, provisioned
-):
+def test_assigning_and_removing_need_the_assign_benefits_permission(partner, ana, eve, provisioned):
     vs = benefit(provisioned, "vs-professional")
     azure = benefit(provisioned, "azure-credit")
     held = services.benefit_assign(actor=actor_of(ana, partner), benefit=vs, user=ana)
-    client = client_for(bruno)
-    actor = actor_of(bruno, partner)
+    client = client_for(eve)
+    actor = actor_of(eve, partner)
 
     page = client.get(_url("benefit", vs)).content.decode()
     responses = [
-        client.post(_url("benefit_assign", vs), {"member": _membership_id(bruno, partner)}),
+        client.post(_url("benefit_assign", vs), {"member": _membership_id(eve, partner)}),
         client.post(_url("benefit_assign", azure)),
         client.post(_url("assignment_remove", vs, held.public_id)),
     ]
@@ -398,7 +396,7 @@ def test_assigning_and_removing_need_the_assign_benefits_permission(
     assert "Your permissions do not include assigning benefits." in page
     assert [r.status_code for r in responses] == [403, 403, 403]
     with pytest.raises(PermissionDenied):
-        services.benefit_assign(actor=actor, benefit=vs, user=bruno)
+        services.benefit_assign(actor=actor, benefit=vs, user=eve)
     with pytest.raises(PermissionDenied):
         services.benefit_unassign(actor=actor, assignment=held)
     assert list(vs.assignments.held()) == [held]
@@ -447,3 +445,10 @@ def test_another_organizations_benefits_answer_404(provisioned, ana, partner):
 
 def test_a_missing_benefit_answers_the_same_404(ana_client, partner_membership):
     assert ana_client.get(reverse("benefits:benefit", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_a_french_speaking_user_reads_the_benefits_page_in_french(bruno, provisioned):
+    page = client_for(bruno).get(reverse("benefits:benefits", args=["software"])).content.decode()
+
+    assert "Avantages" in page and "Logiciel" in page and "Abonnements Visual Studio" in page
+    assert "Afficher les détails de Office Professional Plus 2024" in page

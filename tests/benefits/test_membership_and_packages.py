@@ -280,11 +280,11 @@ def test_a_package_for_a_higher_level_is_refused(partner, partner_membership, an
         services.package_purchase(actor=actor_of(ana, partner), package=gold)
 
 
-def test_buying_needs_the_buy_packages_permission(partner, partner_membership, bruno, action_pack):
+def test_buying_needs_the_buy_packages_permission(partner, partner_membership, eve, action_pack):
     with pytest.raises(PermissionDenied):
-        services.package_purchase(actor=actor_of(bruno, partner), package=action_pack)
+        services.package_purchase(actor=actor_of(eve, partner), package=action_pack)
 
-    client = client_for(bruno)
+    client = client_for(eve)
     page = client.get(reverse("benefits:packages")).content.decode()
     response = client.post(reverse("benefits:package_buy", args=["action-pack"]))
 

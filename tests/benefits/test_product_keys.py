@@ -69,12 +69,12 @@ def test_getting_keys_shows_them_with_the_special_instructions_and_audits_it(
     assert clear not in str(list(AuditEntry.objects.values_list("details", "target_repr")))
 
 
-def test_a_user_whose_role_does_not_allow_it_never_sees_keys(partner, bruno, provisioned):
+def test_a_user_whose_role_does_not_allow_it_never_sees_keys(partner, eve, provisioned):
     office = benefit(provisioned, "office-professional-plus")
-    client = client_for(bruno)
+    client = client_for(eve)
 
     with pytest.raises(PermissionDenied):
-        services.benefit_keys_reveal(actor=actor_of(bruno, partner), benefit=office)
+        services.benefit_keys_reveal(actor=actor_of(eve, partner), benefit=office)
     detail = client.get(reverse("benefits:benefit", args=[office.public_id])).content.decode()
     response = client.post(_keys_url(office))
 

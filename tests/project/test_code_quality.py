@@ -24,6 +24,10 @@ TENANT_MODELS = {
     "LicensingContact",
     "Subscription",
     "PartnerMembership",
+    "PackagePurchase",
+    "Benefit",
+    "ProductKey",
+    "BenefitAssignment",
 }
 APP_DIRS = ["portal", "agreements", "benefits", "notifications"]
 
