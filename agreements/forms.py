@@ -38,6 +38,7 @@ class OpenLicenseClaimForm(forms.Form):
     license_number = forms.CharField(label=_("License number"), max_length=32, strip=True)
     customer_email = forms.EmailField(
         label=_("Customer email"),
+        max_length=254,
         help_text=_("The customer's work email as it appears on the agreement."),
     )
     confirm = forms.BooleanField(
@@ -74,6 +75,7 @@ class OrderForm(forms.Form):
     customer_name = forms.CharField(label=_("Customer name"), max_length=200)
     customer_email = forms.EmailField(
         label=_("Customer's work email"),
+        max_length=254,
         help_text=_("The customer is invited at this address to name administrators."),
     )
     default_language = forms.ChoiceField(label=_("Customer's language"), choices=settings.LANGUAGES)
@@ -159,10 +161,12 @@ class SubscriberForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     sign_in_email = forms.EmailField(
         label=_("Sign-in email"),
+        max_length=254,
         help_text=_("The address the subscriber signs in with."),
     )
     notification_email = forms.EmailField(
         label=_("Notification email"),
+        max_length=254,
         required=False,
         help_text=_("Where emails go, if not to the sign-in address."),
     )
