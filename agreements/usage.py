@@ -37,12 +37,13 @@ def usage_snapshot_write(*, day: date) -> int:
     assignment writing the same snapshot either goes first or waits for one short batch:
     three or four queries per thousand lines, and no deadlock.
     """
-    assigned_now = AgreementLine.objects.filter(pk=OuterRef("line_id")).values("seats_assigned")
+    lines_now = AgreementLine.objects.filter(pk=OuterRef("line_id"))  # scoping: nightly, all
+    assigned_now = lines_now.values("seats_assigned")
     after, lines = 0, 0
     while True:
         with transaction.atomic():
             batch = list(
-                AgreementLine.objects.select_for_update()
+                AgreementLine.objects.select_for_update()  # scoping: nightly, every agreement
                 .filter(pk__gt=after)
                 .order_by("pk")
                 .values_list("pk", "seats_assigned")[:LOCK_BATCH]
@@ -127,7 +128,7 @@ def maximum_usage(agreement: Agreement, today: date | None = None) -> list[Level
         line=OuterRef("pk"), day__gte=first, day__lte=last
     ).order_by("-max_assigned", "-day")
     lines = list(
-        AgreementLine.objects.filter(agreement=agreement)
+        AgreementLine.objects.filter(agreement=agreement)  # scoping: agreement came scoped
         .select_related("level")
         .annotate(
             recorded_peak=Subquery(in_window.values("max_assigned")[:1]),

@@ -107,7 +107,7 @@ def notification_send(notification_id: int) -> str:
     until its new status commits, so a redelivered task finds it sent and does nothing."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True)  # scoping: outbox worker
             .filter(pk=notification_id, status=Notification.Status.PENDING)
             .first()
         )
@@ -148,7 +148,7 @@ def notifications_sweep() -> int:
     """Queue every pending row that is due: created while the broker was down, lost with a
     killed worker, or waiting for its next retry."""
     due = list(
-        Notification.objects.due()
+        Notification.objects.due()  # scoping: the sweeper works for no one organization
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
     )

@@ -248,6 +248,8 @@ if env("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Portal <no-reply@portal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = env.dict("ANYMAIL", default={})
+# The providers whose delivery-status webhook is served, e.g. "postmark,sendgrid".
+EMAIL_TRACKING_WEBHOOKS = env.list("EMAIL_TRACKING_WEBHOOKS", default=[])
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

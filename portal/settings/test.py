@@ -27,3 +27,4 @@ WHITENOISE_AUTOREFRESH = True
 
 # Provider webhooks answer only requests carrying this basic-auth secret.
 ANYMAIL = {"WEBHOOK_SECRET": "webhook-user:webhook-test-secret"}
+EMAIL_TRACKING_WEBHOOKS = ["postmark"]

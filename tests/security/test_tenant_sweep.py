@@ -1,0 +1,427 @@
+"""Every URL of the project, called by everyone who must not see a customer's data.
+
+The sweep walks the URL conf itself, so a new page is swept without anyone adding it. Each
+parameter is filled with an object of the victim organizations; every pattern is called with
+GET and POST, plain and htmx, by each role of a foreign customer, each role of a foreign
+partner, a partner whose link to the victim's agreement was removed, and an anonymous
+visitor. Pages that name a victim object must answer 404 (anonymous visitors: the sign-in
+page); no answer may carry a victim's name, email, number or product key; and no probe may
+write anything. A pattern with a parameter the sweep does not know fails the test until it
+is taught below.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.core import serializers
+from django.db.models import Max
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from agreements.models import AgreementAdmin, BulkImport, PartnerLink, Subscription
+from agreements.services.subscriptions import SubscriberDetails, subscription_assign
+from benefits.catalogue import catalogue_install_current
+from benefits.crypto import key_decrypt
+from benefits.models import Benefit, BenefitAssignment, BenefitPackage, ProductKey
+from benefits.services import benefit_assign, package_purchase
+from portal.tenancy.models import Invitation, Membership, Role
+
+from ..conftest import actor_of
+from ..factories import (
+    AgreementAdminFactory,
+    AgreementFactory,
+    AgreementLineFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PartnerLinkFactory,
+    PartnerMembershipFactory,
+    PartnerOrganizationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+SIGN_IN = "/accounts/sign-in/"
+# Apps whose tables a probe must never change (sessions and axes' logs may change: a probe
+# signs in, and a foreign visitor's own session is theirs).
+WATCHED_APPS = ("accounts", "tenancy", "audit", "agreements", "benefits", "notifications")
+
+
+@dataclass
+class Victims:
+    """The organizations under attack, their objects, and the strings that must not leak."""
+
+    params: dict[str, object]
+    markers: list[str]
+    rows: list = field(default_factory=list)
+
+
+def _victims(capture) -> Victims:
+    customer = OrganizationFactory(name="Victim Industries", is_customer=True)
+    boss = UserFactory(email="victor.boss@victim-industries.example", full_name="Victor Boss")
+    MembershipFactory(organization=customer, user=boss, role=Role.OWNER)
+    clerk_membership = MembershipFactory(
+        organization=customer,
+        user=UserFactory(email="clara.clerk@victim-industries.example", full_name="Clara Clerk"),
+    )
+    agreement = AgreementFactory(
+        customer_organization=customer,
+        customer_name="Victim Industries",
+        customer_email="licensing@victim-industries.example",
+        authorization_number="V990011223",
+        license_number="9900112233",
+    )
+    AgreementLineFactory(agreement=agreement, seats_purchased=10)
+    AgreementAdminFactory(agreement=agreement, user=boss)
+    deputy = AgreementAdminFactory(
+        agreement=agreement,
+        user=UserFactory(email="dora.deputy@victim-industries.example", full_name="Dora Deputy"),
+        role="admin",
+    )
+    with capture(execute=True):
+        subscription = subscription_assign(
+            actor=actor_of(boss, customer),
+            agreement=agreement,
+            level=agreement.lines.get().level,
+            details=SubscriberDetails(
+                first_name="Valentina",
+                last_name="Victimova",
+                sign_in_email="valentina.victimova@victim-industries.example",
+                reference="VICTIM-REF-77",
+            ),
+        )
+    bulk_import = BulkImport.objects.create(
+        agreement=agreement,
+        uploaded_by=boss,
+        organization=customer,
+        kind=BulkImport.Kind.ADD,
+        file_name="victim-secret-roster.xlsx",
+        content=b"not read by the sweep",
+    )
+    trusted = PartnerOrganizationFactory(name="Trusted Victim Partner")
+    active_link = PartnerLinkFactory(agreement=agreement, partner_organization=trusted)
+    invitation = InvitationFactory(
+        organization=customer, email="new.hire@victim-industries.example", invited_by=boss
+    )
+
+    # The victim's partner side: a member of the partner network with a provisioned package.
+    catalogue_install_current()
+    partner = PartnerOrganizationFactory(name="Victim Partner Network Co")
+    PartnerMembershipFactory(organization=partner)
+    owner = MembershipFactory(
+        organization=partner,
+        role=Role.OWNER,
+        user=UserFactory(email="penny.partner@victim-partner.example", full_name="Penny Partner"),
+    ).user
+    with capture(execute=True):
+        purchase = package_purchase(
+            actor=actor_of(owner, partner),
+            package=BenefitPackage.objects.get(code="action-pack"),
+        )
+    keyed = Benefit.objects.filter(purchase=purchase, keys__isnull=False).first()
+    visual_studio = Benefit.objects.filter(purchase=purchase, kind="visual_studio").first()
+    with capture(execute=True):
+        assignment = benefit_assign(
+            actor=actor_of(owner, partner), benefit=visual_studio, user=owner
+        )
+    product_keys = [key_decrypt(key.ciphertext) for key in ProductKey.objects.all()]
+
+    return Victims(
+        params={
+            "agreement": agreement.public_id,
+            "subscription": subscription.guid,
+            "bulk_import": bulk_import.public_id,
+            "partner_link": active_link.public_id,
+            "agreement_admin": deputy.pk,
+            "membership": clerk_membership.public_id,
+            "invitation": invitation.public_id,
+            "benefit": keyed.public_id,
+            "assignment": assignment.public_id,
+        },
+        markers=[
+            "Victim Industries",
+            "V990011223",
+            "9900112233",
+            "victim-industries.example",
+            "Victor Boss",
+            "Clara Clerk",
+            "Dora Deputy",
+            "Valentina",
+            "Victimova",
+            "VICTIM-REF-77",
+            "victim-secret-roster",
+            "Trusted Victim Partner",
+            "Victim Partner Network Co",
+            "Penny Partner",
+            "victim-partner.example",
+            *product_keys,
+        ],
+        rows=[
+            customer,
+            agreement,
+            *agreement.lines.all(),
+            *Subscription.objects.filter(agreement=agreement),
+            *AgreementAdmin.objects.filter(agreement=agreement),
+            *PartnerLink.objects.filter(agreement=agreement),
+            bulk_import,
+            *Membership.objects.filter(organization__in=[customer, partner]),
+            *Invitation.objects.filter(organization=customer),
+            partner,
+            *Benefit.objects.filter(organization=partner),
+            *BenefitAssignment.objects.filter(benefit__organization=partner),
+            *ProductKey.objects.filter(benefit__organization=partner),
+        ],
+    )
+
+
+# How to fill each parameter: (URL namespace, parameter) -> a victim object's key in
+# Victims.params, or a literal for parameters that name no tenant data.
+FILL = {
+    ("agreements", "public_id"): "agreement",
+    ("agreements", "guid"): "subscription",
+    ("agreements", "import_id"): "bulk_import",
+    ("agreements", "link_id"): "partner_link",
+    ("agreements", "admin_id"): "agreement_admin",
+    ("benefits", "public_id"): "benefit",
+    ("benefits", "assignment_id"): "assignment",
+}
+FILL_BY_NAME = {
+    "tenancy:membership_permissions": {"public_id": "membership"},
+    "tenancy:membership_remove": {"public_id": "membership"},
+    "tenancy:invitation_revoke": {"public_id": "invitation"},
+    "tenancy:invitation_resend": {"public_id": "invitation"},
+}
+# Parameters that are capabilities (signed tokens) or catalogue data, not tenant objects.
+LITERALS = {
+    "token": "forged-token-abc",
+    "uidb64": "MQ",
+    "code": "action-pack",
+    "tab": "software",
+    "kind": "invitation",
+    "language": "fr",
+}
+ADMIN_LITERALS = {"app_label": "agreements", "url": "x"}
+# Patterns that open on a signed token: a forged one must get nowhere, but the answer is a
+# page that says so, not a 404.
+TOKEN_PAGES = {
+    "tenancy:invitation_accept",
+    "accounts:verify_email",
+    "accounts:password_reset_confirm",
+    "agreements:invitation_accept",
+    "agreements:licensing_link",
+    "agreements:licensing_sign_in_link",
+}
+# The licensing service center has a sign-in of its own: without it, its pages send there.
+LICENSING_PAGES = {"agreements:licensing_license", "agreements:licensing_relationships"}
+STAFF_ONLY = ("admin:", "notifications:preview")
+# The admin's own sign-in and sign-out are open to anyone, and show nothing of a tenant.
+PUBLIC_STAFF_PAGES = {"admin:login", "admin:logout"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    namespace: str
+    params: tuple[str, ...]
+
+
+def _routes(patterns=None, namespace: str = "") -> Iterator[Route]:
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            yield from _routes(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            # A path() names its parameters with converters, a re_path() with named groups.
+            params = pattern.pattern.converters or pattern.pattern.regex.groupindex
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield Route(name=name, namespace=namespace, params=tuple(params))
+
+
+def _kwargs(route: Route, victims: Victims) -> dict[str, object] | None:
+    kwargs = {}
+    if route.namespace == "admin":
+        # Staff only: a visitor who is not staff is sent to the admin's sign-in before any
+        # object is looked up, so any value does.
+        return {param: ADMIN_LITERALS.get(param, "1") for param in route.params}
+    for param in route.params:
+        key = FILL_BY_NAME.get(route.name, {}).get(param) or FILL.get((route.namespace, param))
+        if key is not None:
+            kwargs[param] = victims.params[key]
+        elif param in LITERALS:
+            kwargs[param] = LITERALS[param]
+        else:
+            return None
+    return kwargs
+
+
+def _fingerprint(victims: Victims) -> tuple:
+    """Row counts and highest ids of every watched table, and the victims' rows in full."""
+    tables = []
+    for app_label in WATCHED_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            tables.append(
+                (
+                    model._meta.label,
+                    model._base_manager.count(),
+                    model._base_manager.aggregate(top=Max("pk"))["top"],
+                )
+            )
+    fresh = [type(row)._base_manager.filter(pk=row.pk) for row in victims.rows]
+    return tuple(tables), serializers.serialize("json", [r for qs in fresh for r in qs])
+
+
+@dataclass
+class Intruder:
+    label: str
+    user: object | None
+
+
+def _intruders() -> list[Intruder]:
+    """Every role of a foreign customer (each a super admin of its own agreement), every role
+    of a foreign partner (linked to that agreement), and the partner whose link to the
+    victim's agreement was removed."""
+    intruders = []
+    customer = OrganizationFactory(name="Intruder Corp")
+    own_agreement = AgreementFactory(customer_organization=customer, customer_name="Intruder Corp")
+    AgreementLineFactory(agreement=own_agreement)
+    partner = PartnerOrganizationFactory(name="Intruder Partners")
+    PartnerLinkFactory(agreement=own_agreement, partner_organization=partner)
+    for organization in (customer, partner):
+        for role in Role:
+            user = UserFactory(email=f"{role.value}@{organization.name.split()[1].lower()}.example")
+            MembershipFactory(organization=organization, user=user, role=role)
+            if organization is customer:
+                AgreementAdminFactory(agreement=own_agreement, user=user)
+            intruders.append(Intruder(f"{organization.name} {role.label}", user))
+    return intruders
+
+
+def _removed_partner(victims: Victims) -> Intruder:
+    former = PartnerOrganizationFactory(name="Former Partners")
+    user = UserFactory(email="owner@former-partners.example")
+    MembershipFactory(organization=former, user=user, role=Role.OWNER)
+    agreement_pk = AgreementAdmin.objects.get(pk=victims.params["agreement_admin"]).agreement_id
+    PartnerLinkFactory(
+        agreement_id=agreement_pk, partner_organization=former, removed_at=timezone.now()
+    )
+    return Intruder("partner whose link was removed", user)
+
+
+def _client(intruder: Intruder) -> Client:
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    if intruder.user is not None:
+        client.force_login(intruder.user)
+    return client
+
+
+def _names_an_object(route: Route) -> bool:
+    return any(
+        FILL_BY_NAME.get(route.name, {}).get(param) or FILL.get((route.namespace, param))
+        for param in route.params
+    )
+
+
+def _refused(route: Route, intruder: Intruder, response) -> str | None:
+    """Why this answer is wrong, or None."""
+    status, location = response.status_code, response.get("Location", "")
+    if status >= 500:
+        return f"server error {status}"
+    if route.name in PUBLIC_STAFF_PAGES:
+        return None
+    if route.name.startswith(STAFF_ONLY):
+        if status == 302 and location.startswith("/admin/login/"):
+            return None
+        return f"staff page gave {status}"
+    if route.name.startswith("anymail:"):
+        return None if status in (400, 401, 403, 405) else f"webhook gave {status}"
+    if not _names_an_object(route):
+        return None  # a page of the visitor's own; the leak check covers it
+    if status in (404, 405):
+        return None
+    if status == 302 and route.name in LICENSING_PAGES and location.startswith("/licensing/"):
+        return None
+    if status == 302 and intruder.user is None and location.startswith(SIGN_IN):
+        return None
+    return f"a foreign object gave {status} {location}".strip()
+
+
+def _leaks(response, markers: list[str]) -> list[str]:
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    text = body.decode("utf-8", errors="replace")
+    return [marker for marker in markers if marker in text]
+
+
+def _sweep(routes: list[Route], victims: Victims, intruders: list[Intruder]) -> tuple[int, list]:
+    problems: list[str] = []
+    probes = 0
+    before = _fingerprint(victims)
+    for route in routes:
+        url = reverse(route.name, kwargs=_kwargs(route, victims))
+        for intruder in intruders:
+            client = _client(intruder)
+            for method in ("get", "post"):
+                for headers in ({}, HTMX):
+                    response = getattr(client, method)(url, headers=headers)
+                    probes += 1
+                    where = (
+                        f"{method.upper()}{' htmx' if headers else ''} {url} as {intruder.label}"
+                    )
+                    if reason := _refused(route, intruder, response):
+                        problems.append(f"{where}: {reason}")
+                    if leaked := _leaks(response, victims.markers):
+                        problems.append(f"{where}: shows {leaked}")
+        after = _fingerprint(victims)
+        if after != before:
+            problems.append(f"{route.name}: a probe wrote to the database")
+            before = after
+    return probes, problems
+
+
+def test_no_foreign_visitor_sees_or_changes_anything_on_any_page(
+    django_capture_on_commit_callbacks, capsys
+):
+    victims = _victims(django_capture_on_commit_callbacks)
+    intruders = [*_intruders(), _removed_partner(victims), Intruder("anonymous visitor", None)]
+    routes = list(_routes())
+    unfillable = [route.name for route in routes if _kwargs(route, victims) is None]
+    assert unfillable == [], f"teach the sweep how to fill these patterns' parameters: {unfillable}"
+
+    probes, problems = _sweep(routes, victims, intruders)
+
+    with capsys.disabled():
+        print(
+            f"\ntenant sweep: {len(routes)} URL patterns, {len(intruders)} kinds of visitor, "
+            f"{probes} probes, {len(problems)} problems (leaks or writes)"
+        )
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.urls("tests.security.leaky_urls")
+def test_the_sweep_catches_a_page_that_shows_or_changes_a_foreign_agreement(
+    django_capture_on_commit_callbacks,
+):
+    victims = _victims(django_capture_on_commit_callbacks)
+    intruders = _intruders()[:1]
+    leaky = [route for route in _routes() if route.name == "agreements:leaky"]
+
+    probes, problems = _sweep(leaky, victims, intruders)
+
+    assert probes == 4
+    assert any("a foreign object gave 200" in problem for problem in problems)
+    assert any("shows ['Victim Industries'" in problem for problem in problems)
+    assert "agreements:leaky: a probe wrote to the database" in problems
+
+
+def test_a_pattern_with_an_unknown_parameter_cannot_be_filled(django_capture_on_commit_callbacks):
+    victims = _victims(django_capture_on_commit_callbacks)
+    route = Route(name="agreements:new_page", namespace="agreements", params=("gadget_id",))
+
+    assert _kwargs(route, victims) is None
