@@ -26,6 +26,7 @@ from portal.tenancy.models import Organization
 
 from .models import Agreement, SubscriptionLevel
 from .services.open_license import COUNTRY_CODE, MAX_SEATS_PER_ORDER, order_place
+from .workbooks import FORMULA_TRIGGERS
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ORDERS = 5_000
@@ -195,7 +196,7 @@ def _text_read(file: BinaryIO) -> str:
             ]
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise OrderImportError(
@@ -209,6 +210,13 @@ def _text_read(file: BinaryIO) -> str:
                 )
             ]
         ) from error
+    if "\x00" in text:
+        # No spreadsheet writes one into CSV text, and the database cannot store one.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise OrderImportError(
+            [RowError(line, _("This line holds a null character: the file is not CSV text."))]
+        )
+    return text
 
 
 def _records_read(text: str) -> list[list[str]]:
@@ -359,6 +367,14 @@ def _row_check(
     if strays:
         errors.append(
             _("A value is in a column with no name (column %(number)d).") % {"number": strays[0]}
+        )
+
+    formulas = [name for name in REQUIRED_COLUMNS if cell(name).startswith(FORMULA_TRIGGERS)]
+    if formulas:
+        # A spreadsheet that opens the value (an export, a copy) would run it.
+        errors.append(
+            _("“%(value)s” starts like a formula, which is not accepted; type the value itself.")
+            % {"value": cell(formulas[0])}
         )
 
     partner, problem = partners.find(cell(PARTNER))
