@@ -9,6 +9,7 @@ from agreements.models import (
     AgreementLine,
     LicensingContact,
     PartnerLink,
+    Subscription,
 )
 from benefits.models import PartnerMembership
 from portal.accounts.models import User
@@ -28,6 +29,7 @@ MODELS = [
     PartnerLink,
     LicensingContact,
     PartnerMembership,
+    Subscription,
     AuditEntry,
 ]
 
@@ -48,6 +50,9 @@ def test_seed_demo_builds_a_world_and_running_it_twice_changes_nothing(capsys):
     assert first["PartnerLink"] == 1
     assert first["LicensingContact"] == 1
     assert first["PartnerMembership"] == 1
+    fabrikam = Agreement.objects.get(customer_name="Fabrikam Ltd")
+    assert fabrikam.subscriptions.assigned().count() == 8, "the grid has people to show"
+    assert {line.seats_assigned for line in fabrikam.lines.all()} == {3, 5}
     assert "ana.martin@contoso-partners.example" in printed
     assert DEMO_PASSWORD in printed
 

@@ -14,6 +14,7 @@ from agreements.models import (
     PartnerLink,
     SubscriptionLevel,
 )
+from agreements.services.subscriptions import SubscriberDetails, subscriptions_assign_bulk
 from benefits.models import BenefitPackage, PackagePurchase, PartnerMembership
 from benefits.services import package_provision, package_purchase
 from portal.accounts.models import User
@@ -85,6 +86,20 @@ AGREEMENTS = [
         [("vs-test-professional", 4)],
         None,  # flow 3: Frank registers as an OLP partner with these values
     ),
+]
+
+
+# Fabrikam's subscribers, so that the grid, the exports and Maximum usage have something
+# to show: first name, last name, level, reference, language.
+SUBSCRIBERS = [
+    ("Léa", "Bernard", "vs-enterprise", "R&D", "fr"),
+    ("Hugo", "Lefebvre", "vs-enterprise", "R&D", "fr"),
+    ("Camille", "Moreau", "vs-professional", "Web", "fr"),
+    ("Nina", "Schmidt", "vs-professional", "Web", "en"),
+    ("Omar", "Haddad", "vs-professional", "QA", "fr"),
+    ("Sofia", "Rossi", "vs-professional", "Data", "en"),
+    ("Thomas", "Girard", "vs-enterprise", "Platform", "fr"),
+    ("Yuki", "Tanaka", "vs-professional", "Mobile", "en"),
 ]
 
 
@@ -170,7 +185,33 @@ class Command(BaseCommand):
         for authorization, license_number, name, email, *_rest in AGREEMENTS:
             self.stdout.write(f"  {authorization} / {license_number} / {email}   ({name})")
         self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
+        self._subscribers(customer=users["chloe.durand@fabrikam.example"])
         self._benefits(partner=partner, users=users)
+
+    def _subscribers(self, *, customer: User) -> None:
+        agreement = Agreement.objects.get(authorization_number="V482019301")
+        if agreement.subscriptions.exists():
+            return
+        levels = {level.code: level for level in SubscriptionLevel.objects.all()}
+        rows = [
+            (
+                levels[code],
+                SubscriberDetails(
+                    first_name=first,
+                    last_name=last,
+                    sign_in_email=f"{first}.{last}@fabrikam.example".lower().replace("é", "e"),
+                    reference=reference,
+                    country="FR",
+                    language=language,
+                ),
+            )
+            for first, last, code, reference, language in SUBSCRIBERS
+        ]
+        subscriptions_assign_bulk(
+            actor=actor_build(user=customer, organization_id=agreement.customer_organization_id),
+            agreement=agreement,
+            rows=rows,
+        )
 
     def _benefits(self, *, partner: Organization, users: dict[str, User]) -> None:
         """Contoso Partners, a member, has its Action Pack provisioned; Bruno may assign
