@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     subscribers = agreement.subscriptions.assigned().count()
-    organizations = agreement.customer_organization._meta.model.objects.count()
+    organizations = type(agreement.customer_organization).objects.filter(is_customer=True).count()
     started = time.perf_counter()
     content = workbook_write(_rows(args.rows))
     written = time.perf_counter() - started
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Bulk add of {args.rows:,} rows ({len(content) / 1024:,.0f} KB .xlsx, written in "
         f"{written:.1f} s) to the agreement with {subscribers:,} subscribers, among "
-        f"{organizations:,} organizations.\n",
+        f"{organizations:,} customer organizations.\n",
         flush=True,
     )
     floor = _in_process_of_its_own(_step_floor, str(path))
