@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -203,7 +203,8 @@ def test_an_assignment_in_progress_and_the_daily_task_both_count(
             failures.append(repr(error))
         finally:
             assigned.set()
-            close_old_connections()
+            # A thread's connection is its own: close it, or it outlives the test database.
+            connection.close()
 
     def run_task() -> None:
         try:
@@ -211,7 +212,8 @@ def test_an_assignment_in_progress_and_the_daily_task_both_count(
         except Exception as error:
             failures.append(repr(error))
         finally:
-            close_old_connections()
+            # A thread's connection is its own: close it, or it outlives the test database.
+            connection.close()
 
     assignment = threading.Thread(target=assign_and_hold_the_line)
     assignment.start()
