@@ -52,6 +52,7 @@ class AssignForm(forms.Form):
     )
     alternate_email = forms.EmailField(
         label=_("Alternate email address"),
+        max_length=254,  # the column's length: a longer one is a form error, not a crash
         help_text=_(
             "Not the address of their portal account: the support instructions go to both."
         ),

@@ -107,6 +107,13 @@ password_reset_limit = AttemptLimit(
     limit=settings.PASSWORD_RESET_LIMIT,
     window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
 )
+# The licensing service center emails a sign-in link to whoever types a contact's address,
+# as password reset does: the same budget.
+licensing_sign_in_limit = AttemptLimit(
+    scope="licensing-sign-in",
+    limit=settings.PASSWORD_RESET_LIMIT,
+    window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
+)
 email_resend_limit = AttemptLimit(
     scope="email-resend",
     limit=settings.EMAIL_RESEND_LIMIT,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.limits import invitation_limit_enforce
+from portal.limits import email_subject, invitation_limit_enforce, licensing_sign_in_limit
 from portal.tenancy.decorators import organization_required
 from portal.tenancy.services import organization_switch
 
@@ -314,7 +314,15 @@ def licensing_sign_in(request):
         return redirect("agreements:licensing_relationships")
     form = LicensingSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.licensing_sign_in_request(email=form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        try:
+            licensing_sign_in_limit.enforce(
+                actor=request.actor, email=email_subject(email), ip=request.actor.ip_address
+            )
+        except ValidationError:
+            pass  # past the limit no more links go, and the page says nothing of it
+        else:
+            services.licensing_sign_in_request(email=email)
         # The same answer whether or not the address is a licensing contact.
         return render(
             request, "agreements/licensing_link_sent.html", {"email": form.cleaned_data["email"]}

@@ -286,9 +286,19 @@ def test_support_needs_an_alternate_email_other_than_the_portal_account(
     missing = _assign_support(
         ana_client, partner, support, bruno, "", django_capture_on_commit_callbacks
     )
+    too_long = _assign_support(
+        ana_client,
+        partner,
+        support,
+        bruno,
+        "b" * 64 + "@" + "long-" * 40 + "example.com",
+        django_capture_on_commit_callbacks,
+    )
 
     assert "other than the one of their portal account" in same.content.decode()
     assert "This field is required" in missing.content.decode()
+    assert too_long.status_code == 200
+    assert "at most 254 characters" in too_long.content.decode()
     assert not support.assignments.exists()
 
 

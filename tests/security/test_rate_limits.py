@@ -27,6 +27,7 @@ from tests.factories import (
     PASSWORD,
     AgreementAdminFactory,
     InvitationFactory,
+    LicensingContactFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -216,6 +217,23 @@ def test_password_reset_counts_the_ip_address_across_addresses(client, send, mai
         _ask_reset(send, client, f"user{n}@example.com")
 
     assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT
+    assert AuditEntry.objects.filter(action=Action.RATE_LIMIT_REACHED).count() == 1
+
+
+def test_licensing_sign_in_links_are_limited_per_address_and_answer_the_same_after(
+    client, send, mailoutbox
+):
+    LicensingContactFactory(email="eve@contoso-partners.example")
+    url = reverse("agreements:licensing_sign_in")
+    answers = [
+        send(client, url, {"email": "eve@contoso-partners.example"})
+        for _ in range(settings.PASSWORD_RESET_LIMIT + 1)
+    ]
+
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT
+    assert {(a.status_code, "Check your email" in a.content.decode()) for a in answers} == {
+        (200, True)
+    }, "the last answer is the same: it reveals nothing"
     assert AuditEntry.objects.filter(action=Action.RATE_LIMIT_REACHED).count() == 1
 
 
