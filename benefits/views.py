@@ -2,8 +2,6 @@
 subscriptions, Support). Each benefit row expands with htmx; every URL also answers a plain
 request with a full page."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.tenancy.decorators import organization_required
+from portal.tenancy.decorators import partner_required
 from portal.tenancy.models import Permission
 
 from . import selectors, services
@@ -26,19 +24,6 @@ KIND_TAB = {
     Kind.VISUAL_STUDIO: Tab.VISUAL_STUDIO,
     Kind.SUPPORT: Tab.SUPPORT,
 }
-
-
-def partner_required(view):
-    """Acting for a partner organization; anyone else gets the same 404 as a missing page."""
-
-    @organization_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.actor.organization.is_partner:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _permissions(actor) -> dict:

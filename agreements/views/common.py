@@ -1,26 +1,9 @@
-from functools import wraps
-
 from django.http import Http404
-
-from portal.tenancy.decorators import organization_required
 
 from .. import selectors
 from ..models import AdminRole, Agreement
 
 CUSTOMER_ADMIN = (AdminRole.SUPER_ADMIN, AdminRole.ADMIN)
-
-
-def partner_required(view):
-    """Acting for a partner organization; anyone else gets the same 404 as a missing page."""
-
-    @organization_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.actor.organization.is_partner:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def agreement_page(

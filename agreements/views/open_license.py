@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.limits import email_subject, invitation_limit_enforce, licensing_sign_in_limit
-from portal.tenancy.decorators import organization_required
+from portal.tenancy.decorators import organization_required, partner_required
 from portal.tenancy.services import organization_switch
 
 from .. import selectors
@@ -31,7 +31,7 @@ from ..tokens import (
     licensing_link_token_make,
     licensing_sign_in_email,
 )
-from .common import CUSTOMER_ADMIN, agreement_page, partner_required
+from .common import CUSTOMER_ADMIN, agreement_page
 
 LICENSING_SESSION_KEY = "licensing_contact_email"
 

@@ -32,6 +32,19 @@ def organization_manager_required(view):
     return wrapper
 
 
+def partner_required(view):
+    """Acting for a partner organization; anyone else gets the same 404 as a missing page."""
+
+    @organization_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.actor.organization.is_partner:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def users_manager_required(view):
     """Members who may manage users (see tenancy.models.Permission); others get the same 404
     as for a page that does not exist."""
