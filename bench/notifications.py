@@ -81,6 +81,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--concurrency", type=int, default=1, help="worker pool processes (default 1)"
     )
     parser.add_argument(
+        "--pool",
+        choices=("prefork", "solo", "threads"),
+        default="prefork",
+        help="the worker's pool (default prefork, as in docker compose); solo runs the tasks "
+        "in the worker process itself, with no pool process beside it",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
         help="created and migrated if absent; its outbox is emptied at the start "
@@ -375,7 +382,10 @@ class Worker:
     """One `celery worker` process on the private queue, paused and resumed by remote control
     so that each batch is entirely on the queue before the worker takes its first message."""
 
-    def __init__(self, *, app: Any, queue: str, concurrency: int, email_url: str) -> None:
+    def __init__(
+        self, *, app: Any, queue: str, concurrency: int, email_url: str, pool: str = "prefork"
+    ) -> None:
+        self.pool = pool
         self.app = app
         self.queue = queue
         self.concurrency = concurrency
@@ -400,7 +410,7 @@ class Worker:
                 "--concurrency",
                 str(self.concurrency),
                 "--pool",
-                "prefork",
+                self.pool,
                 "-l",
                 "warning",
                 "-n",
@@ -642,7 +652,7 @@ def run(args: argparse.Namespace) -> Results:
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"Worker: one process `celery -A bench.worker_app worker --pool prefork "
+        f"Worker: one process `celery -A bench.worker_app worker --pool {args.pool} "
         f"--concurrency {args.concurrency}`, prefetch multiplier "
         f"{app.conf.worker_prefetch_multiplier}, acks_late {app.conf.task_acks_late}."
     )
@@ -664,6 +674,7 @@ def run(args: argparse.Namespace) -> Results:
             app=app,
             queue=queue,
             concurrency=args.concurrency,
+            pool=args.pool,
             email_url=f"smtp://127.0.0.1:{sink.port}",
         )
         try:

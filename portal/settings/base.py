@@ -201,6 +201,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH", default=4)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes the database connection after every task unless this is set; the portal's
+# own task signals (portal/celery.py) keep it for CONN_MAX_AGE instead, as for a request.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Far longer than any send, so Redis never hands an unacknowledged email to a second worker.
     "visibility_timeout": 60 * 60,
