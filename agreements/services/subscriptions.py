@@ -19,7 +19,7 @@ from django.db.models.functions import Greatest, Lower
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notification_enqueue
+from notifications.services import NotificationDraft, notification_enqueue_many
 from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor
@@ -222,7 +222,7 @@ def subscription_assign(
         target=subscription,
         details={"email": subscription.sign_in_email, "level": level.code},
     )
-    _subscriber_notify(subscription, agreement=agreement, event=f"assigned:{now.isoformat()}")
+    _subscribers_notify([subscription], agreement=agreement, event=f"assigned:{now.isoformat()}")
     return subscription
 
 
@@ -275,10 +275,7 @@ def subscriptions_assign_bulk(
             action=Action.SUBSCRIPTIONS_IMPORTED,
             details={"count": len(chosen)},
         )
-        for subscription in chosen:
-            _subscriber_notify(
-                subscription, agreement=agreement, event=f"assigned:{now.isoformat()}"
-            )
+        _subscribers_notify(chosen, agreement=agreement, event=f"assigned:{now.isoformat()}")
     return chosen
 
 
@@ -359,7 +356,9 @@ def subscription_update(
         details={"email": subscription.sign_in_email, "changed": sorted(changed)},
     )
     if new_person:
-        _subscriber_notify(subscription, agreement=agreement, event=f"assigned:{now.isoformat()}")
+        _subscribers_notify(
+            [subscription], agreement=agreement, event=f"assigned:{now.isoformat()}"
+        )
     return subscription
 
 
@@ -415,8 +414,7 @@ def subscriptions_resend(
             agreement=agreement, pk__in=[subscription.pk for subscription in subscriptions]
         )
     )
-    for subscription in rows:
-        _subscriber_notify(subscription, agreement=agreement, event=f"resent:{now.isoformat()}")
+    _subscribers_notify(rows, agreement=agreement, event=f"resent:{now.isoformat()}")
     if rows:
         audit_record(
             actor=actor,
@@ -428,12 +426,20 @@ def subscriptions_resend(
     return len(rows)
 
 
-def _subscriber_notify(subscription: Subscription, *, agreement: Agreement, event: str) -> None:
-    notification_enqueue(
-        kind="subscription_assigned",
-        recipient=subscription.contact_email,
-        language=subscription.language or agreement.default_language,
-        dedupe_key=f"subscription:{subscription.guid}:{event}",
-        context={"subscription_id": subscription.pk},
-        organization=agreement.customer_organization,
+def _subscribers_notify(
+    subscriptions: list[Subscription], *, agreement: Agreement, event: str
+) -> None:
+    """Email each subscriber their subscription (one outbox write for them all)."""
+    notification_enqueue_many(
+        drafts=[
+            NotificationDraft(
+                kind="subscription_assigned",
+                recipient=subscription.contact_email,
+                language=subscription.language or agreement.default_language,
+                dedupe_key=f"subscription:{subscription.guid}:{event}",
+                context={"subscription_id": subscription.pk},
+                organization=agreement.customer_organization,
+            )
+            for subscription in subscriptions
+        ]
     )

@@ -12,8 +12,12 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.rendering import email_render
-from notifications.services import notification_enqueue
-from notifications.tasks import notification_send, notifications_sweep
+from notifications.services import (
+    NotificationDraft,
+    notification_enqueue,
+    notification_enqueue_many,
+)
+from notifications.tasks import notification_send, notifications_send, notifications_sweep
 from portal.tenancy.models import Role
 
 from ..factories import InvitationFactory, MembershipFactory, UserFactory
@@ -59,6 +63,61 @@ def test_the_same_event_recorded_twice_is_one_email(django_capture_on_commit_cal
     assert first.pk == second.pk
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def _drafts(users, key="bulk") -> list[NotificationDraft]:
+    return [
+        NotificationDraft(
+            kind="email_verification",
+            recipient=user.email,
+            language=user.preferred_language,
+            dedupe_key=f"{key}:{user.pk}",
+            context={"user_id": user.pk, "full_name": user.full_name},
+        )
+        for user in users
+    ]
+
+
+def test_many_emails_recorded_at_once_go_once_each_even_if_recorded_again(
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    users = UserFactory.create_batch(30)
+    _enqueue(users[0], key=f"bulk:{users[0].pk}")  # recorded earlier, one by one
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        django_assert_max_num_queries(3),
+    ):
+        created = notification_enqueue_many(drafts=_drafts(users) + _drafts(users[:5]))
+
+    assert created == 29
+    assert len(callbacks) == 1, "one dispatch after the commit for them all"
+    assert Notification.objects.count() == 30
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users[1:])
+
+
+def test_a_batch_delivered_again_sends_only_what_was_not_sent():
+    users = UserFactory.create_batch(3)
+    notification_enqueue_many(drafts=_drafts(users))  # not committed: nothing sent yet
+    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    notification_send(ids[0])
+
+    assert notifications_send(ids) == 2, "the broker delivers the batch after a crash"
+    assert notifications_send(ids) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+
+
+def test_many_emails_recorded_in_a_failed_change_send_nothing(django_capture_on_commit_callbacks):
+    users = UserFactory.create_batch(3)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notification_enqueue_many(drafts=_drafts(users))
+        raise RuntimeError("the import failed")
+
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
 
 
 def test_a_sent_notification_is_never_sent_again(django_capture_on_commit_callbacks):

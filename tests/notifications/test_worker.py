@@ -6,7 +6,11 @@ import pytest
 from django.db import transaction
 
 from notifications.models import Notification
-from notifications.services import notification_enqueue
+from notifications.services import (
+    NotificationDraft,
+    notification_enqueue,
+    notification_enqueue_many,
+)
 
 from ..factories import InvitationFactory
 from ..workers import celery_worker, wait_until
@@ -49,8 +53,9 @@ def test_a_committed_notification_is_sent_once_by_a_real_worker(smtp_inbox, brok
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("recorded", ["one by one", "all at once"])
 def test_two_hundred_notifications_arrive_each_exactly_once_in_their_language(
-    smtp_inbox, broker_queue
+    smtp_inbox, broker_queue, recorded
 ):
     port, inbox = smtp_inbox
     invitation = InvitationFactory()
@@ -63,20 +68,27 @@ def test_two_hundred_notifications_arrive_each_exactly_once_in_their_language(
     with celery_worker(
         queue=broker_queue, concurrency=2, extra_env={"EMAIL_URL": f"smtp://127.0.0.1:{port}"}
     ):
+        drafts = [
+            NotificationDraft(
+                kind="invitation",
+                recipient=recipient,
+                language=language,
+                dedupe_key=f"bulk:{recipient}",
+                context={
+                    "invitation_id": invitation.pk,
+                    "organization_name": invitation.organization.name,
+                    "inviter_name": "Ana Martin",
+                    "role_code": "member",
+                },
+            )
+            for recipient, language in languages.items()
+        ]
         with transaction.atomic():
-            for recipient, language in languages.items():
-                notification_enqueue(
-                    kind="invitation",
-                    recipient=recipient,
-                    language=language,
-                    dedupe_key=f"bulk:{recipient}",
-                    context={
-                        "invitation_id": invitation.pk,
-                        "organization_name": invitation.organization.name,
-                        "inviter_name": "Ana Martin",
-                        "role_code": "member",
-                    },
-                )
+            if recorded == "all at once":  # as a bulk import does: a hundred to a task
+                notification_enqueue_many(drafts=drafts)
+            else:
+                for draft in drafts:
+                    notification_enqueue(**vars(draft))
         wait_until(
             lambda: not Notification.objects.filter(status=Notification.Status.PENDING).exists(),
             timeout=120,
