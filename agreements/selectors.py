@@ -1,4 +1,6 @@
-from django.db.models import Prefetch, QuerySet, Value
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
@@ -29,13 +31,39 @@ def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
     )
 
 
-def agreement_menu(*, actor: Actor) -> list[Agreement]:
-    """The agreements dropdown: one light query."""
-    return list(
+# The agreements dropdown names this many; a partner with hundreds of customers finds the
+# others on the home page, which searches them.
+AGREEMENT_MENU_SIZE = 10
+
+
+@dataclass(frozen=True)
+class AgreementMenu:
+    agreements: list[Agreement]
+    has_more: bool
+
+
+def agreement_menu(*, actor: Actor) -> AgreementMenu:
+    """The agreements dropdown: one light query, however many agreements there are."""
+    first = list(
         Agreement.objects.visible_to(actor)
         .only("public_id", "authorization_number", "customer_name")
-        .order_by("customer_name", "authorization_number")
+        .order_by("customer_name", "authorization_number")[: AGREEMENT_MENU_SIZE + 1]
     )
+    return AgreementMenu(
+        agreements=first[:AGREEMENT_MENU_SIZE], has_more=len(first) > AGREEMENT_MENU_SIZE
+    )
+
+
+def agreement_search(*, actor: Actor, query: str) -> QuerySet[Agreement]:
+    """The actor's agreements whose customer or numbers contain `query`."""
+    agreements = agreement_list(actor=actor)
+    if query:
+        agreements = agreements.filter(
+            Q(customer_name__icontains=query)
+            | Q(authorization_number__icontains=query)
+            | Q(license_number__icontains=query)
+        )
+    return agreements
 
 
 def agreement_get(*, actor: Actor, public_id) -> Agreement:

@@ -1,10 +1,14 @@
 """Pages that bring several apps together."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from agreements.selectors import agreement_list
+from agreements.selectors import agreement_search
 from benefits.selectors import partner_membership_current
+
+# Agreements per page of the home page: a partner may manage hundreds.
+HOME_PAGE_SIZE = 25
 
 
 @login_required
@@ -13,8 +17,11 @@ def home(request):
     if actor.organization is None:
         return redirect("agreements:not_recognised")
     organization = actor.organization
+    query = request.GET.get("q", "").strip()[:100]
+    agreements = Paginator(agreement_search(actor=actor, query=query), HOME_PAGE_SIZE)
     context = {
-        "agreements": agreement_list(actor=actor),
+        "agreements": agreements.get_page(request.GET.get("page")),
+        "query": query,
         "partner_membership": (
             partner_membership_current(actor=actor) if organization.is_partner else None
         ),
