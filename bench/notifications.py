@@ -127,24 +127,10 @@ def environment_configure(*, database_url: str, redis_url: str, queue: str) -> N
 
 def database_ensure(database_url: str) -> None:
     import environ
-    import psycopg
-    from psycopg import sql
 
-    config = environ.Env.db_url_config(database_url)
-    with psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=5,
-    ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    from bench.database import database_ensure as ensure
+
+    ensure(environ.Env.db_url_config(database_url))
 
 
 def django_setup() -> None:

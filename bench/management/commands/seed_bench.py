@@ -2,33 +2,17 @@
 
 import time
 
-import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from psycopg import sql
 
 from bench import seed
+from bench.database import database_ensure as bench_database_ensure
 
 
 def database_ensure() -> bool:
     """Create the settings' database if it does not exist yet; True if it was created."""
-    config = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-        connect_timeout=5,
-    ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-    return not exists
+    return bench_database_ensure(settings.DATABASES["default"])
 
 
 class Command(BaseCommand):
