@@ -1,9 +1,11 @@
 import importlib
+import uuid
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from portal import celery_app
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import Role
 
@@ -73,3 +75,13 @@ def owner_client(owner) -> Client:
 
 def actor_of(user, organization=None) -> Actor:
     return actor_build(user=user, organization_id=organization.pk if organization else None)
+
+
+@pytest.fixture
+def broker_queue():
+    """Publish on the real broker (not in-process) to a queue only this test's worker reads."""
+    queue = f"test-{uuid.uuid4().hex}"
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
+    yield queue
+    celery_app.conf.update(saved)

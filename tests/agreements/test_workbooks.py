@@ -23,7 +23,6 @@ from agreements.services.subscriptions import (
     subscription_assign,
     subscriptions_assign_bulk,
 )
-from portal import celery_app
 
 from ..conftest import actor_of
 from ..factories import AgreementLineFactory, PartnerLinkFactory
@@ -741,16 +740,6 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(
     assert '<div aria-live="polite">' in page and "<html" in page
     assert "hx-trigger" not in done
     assert "200 subscribers were added" in done
-
-
-@pytest.fixture
-def broker_queue():
-    """Publish on the real broker (not in-process) to a queue only this test's worker reads."""
-    queue = f"test-{uuid.uuid4().hex}"
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_default_queue")}
-    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
-    yield queue
-    celery_app.conf.update(saved)
 
 
 @pytest.mark.worker
