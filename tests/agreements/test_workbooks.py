@@ -63,6 +63,19 @@ def _xlsx(rows, headers=HEADERS) -> bytes:
     return buffer.getvalue()
 
 
+def _stored_upload(agreement, user, content: bytes, organization=None, **fields) -> BulkImport:
+    """An uploaded workbook as the upload view stores it, for the worker's task to read."""
+    return BulkImport.objects.create(
+        agreement=agreement,
+        uploaded_by=user,
+        organization=organization or agreement.customer_organization,
+        kind=BulkImport.Kind.ADD,
+        file_name="people.xlsx",
+        content=content,
+        **fields,
+    )
+
+
 def _upload(client, agreement, content: bytes, *, kind="add", name="subscribers.xlsx"):
     url = reverse(f"agreements:workbook_{kind}", args=[agreement.public_id])
     return client.post(url, {"workbook": SimpleUploadedFile(name, content)})
@@ -242,14 +255,7 @@ def test_every_problem_of_a_row_is_reported_with_its_column(agreement, owner, su
             _person(3, level="MSDN Platforms", language="de"),
         ]
     )
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=super_admin,
-        organization=agreement.customer_organization,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=content,
-    )
+    bulk_import = _stored_upload(agreement, super_admin, content)
 
     workbooks.bulk_import_run(bulk_import.pk)
 
@@ -342,14 +348,7 @@ def test_rows_beyond_the_seats_left_are_refused_one_by_one(
 
 def test_the_same_person_twice_is_refused_on_the_second_row(agreement, super_admin):
     content = _xlsx([_person(1), _person(2), _person(1, first_name="Again")])
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=super_admin,
-        organization=agreement.customer_organization,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=content,
-    )
+    bulk_import = _stored_upload(agreement, super_admin, content)
 
     workbooks.bulk_import_run(bulk_import.pk)
 
@@ -691,14 +690,7 @@ def test_formulas_are_never_evaluated_only_their_saved_values_are_read(
 
 def test_the_worker_reports_progress_until_every_row_is_processed(agreement, super_admin):
     AgreementLine.objects.filter(agreement=agreement).update(seats_purchased=600)
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=super_admin,
-        organization=agreement.customer_organization,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=_xlsx([_person(n) for n in range(600)]),
-    )
+    bulk_import = _stored_upload(agreement, super_admin, _xlsx([_person(n) for n in range(600)]))
 
     workbooks.bulk_import_run(bulk_import.pk)
 
@@ -713,13 +705,10 @@ def test_the_worker_reports_progress_until_every_row_is_processed(agreement, sup
 def test_the_progress_fragment_polls_while_running_and_stops_when_done(
     agreement, super_admin, customer_client
 ):
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=super_admin,
-        organization=agreement.customer_organization,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=b"",
+    bulk_import = _stored_upload(
+        agreement,
+        super_admin,
+        b"",
         status=BulkImport.Status.PROCESSING,
         total_rows=200,
         processed_rows=90,
@@ -810,14 +799,7 @@ def test_a_worker_does_nothing_for_a_partner_whose_link_was_removed_meanwhile(
     agreement, partner, partner_user
 ):
     link = PartnerLinkFactory(agreement=agreement, partner_organization=partner)
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=partner_user,
-        organization=partner,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=_xlsx([_person(1)]),
-    )
+    bulk_import = _stored_upload(agreement, partner_user, _xlsx([_person(1)]), organization=partner)
     link.removed_at = timezone.now()
     link.save()
 
@@ -832,14 +814,7 @@ def test_a_worker_does_nothing_for_a_partner_whose_link_was_removed_meanwhile(
 
 
 def test_another_customers_user_cannot_see_an_upload(agreement, super_admin, stranger):
-    bulk_import = BulkImport.objects.create(
-        agreement=agreement,
-        uploaded_by=super_admin,
-        organization=agreement.customer_organization,
-        kind=BulkImport.Kind.ADD,
-        file_name="people.xlsx",
-        content=b"",
-    )
+    bulk_import = _stored_upload(agreement, super_admin, b"")
 
     statuses = _every_workbook_request(client_for(stranger), agreement, bulk_import)
 
