@@ -11,6 +11,7 @@ urlpatterns = [
     path("agreements/new-open-license/", views.new_open_license, name="new_open_license"),
     path("agreements/invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("agreements/licensing-link/<str:token>/", views.licensing_link, name="licensing_link"),
+    path("agreements/menu/", views.agreements_menu, name="agreements_menu"),
     path("agreements/<uuid:public_id>/", views.overview, name="overview"),
     path(
         "agreements/<uuid:public_id>/administrators/",

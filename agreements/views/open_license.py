@@ -1,3 +1,4 @@
+import uuid
 from functools import wraps
 
 from django.contrib import messages
@@ -218,6 +219,17 @@ def invitation_accept(request, token):
         return redirect("agreements:overview", public_id=agreement.public_id)
     context["form"] = form
     return render(request, "agreements/invitation_accept.html", context)
+
+
+@organization_required
+def agreements_menu(request):
+    """The header dropdown's agreements, fetched when the menu is first opened (htmx)."""
+    try:
+        current = uuid.UUID(request.GET.get("current", ""))
+    except ValueError:
+        current = None
+    context = {"agreements_menu": selectors.agreement_menu(actor=request.actor), "current": current}
+    return render(request, "agreements/_agreements_menu_items.html", context)
 
 
 @organization_required

@@ -90,7 +90,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.tenancy.context_processors.actor",
-                "agreements.context_processors.agreements",
             ],
         },
     },

@@ -27,12 +27,24 @@ def _main(response) -> str:
     return response.content.decode().split("<main")[1]
 
 
-def _menu(page: str) -> str:
-    return page.split('aria-label="Open License agreements"')[1].split("</nav>")[0]
+def _menu(client, **params) -> str:
+    """The dropdown's items, as the menu fetches them when it is first opened."""
+    return client.get(reverse("agreements:agreements_menu"), params).content.decode()
+
+
+def test_pages_load_the_agreements_menu_only_when_it_is_opened(partner_client, many_customers):
+    page = partner_client.get(reverse("home")).content.decode()
+    menu = page.split('id="agreements-menu"')[1].split("</details>")[0]
+
+    assert f'hx-get="{reverse("agreements:agreements_menu")}"' in menu
+    assert 'hx-trigger="toggle once"' in menu
+    # Before it loads, and without JavaScript, the menu leads to the list of them all.
+    assert "Customer 000" not in menu and "All agreements…" in menu
+    assert "+ New Open License" in menu
 
 
 def test_the_agreements_menu_names_the_first_ten_and_leads_to_all(partner_client, many_customers):
-    menu = _menu(partner_client.get(reverse("home")).content.decode())
+    menu = _menu(partner_client)
 
     assert menu.count('class="menu__item" href="/agreements/') == AGREEMENT_MENU_SIZE
     assert "Customer 000" in menu and "Customer 010" not in menu
@@ -44,7 +56,7 @@ def test_a_short_agreements_menu_has_no_link_to_more(partner_client, partner):
         agreement=AgreementFactory(customer_name="Only Ltd"), partner_organization=partner
     )
 
-    menu = _menu(partner_client.get(reverse("home")).content.decode())
+    menu = _menu(partner_client)
 
     assert "Only Ltd" in menu and "All agreements…" not in menu
 
@@ -66,3 +78,23 @@ def test_the_home_page_searches_customers_and_numbers(partner_client, many_custo
     assert "Customer 007" in by_name and "Customer 008" not in by_name
     assert "Customer 012" in by_number and by_number.count("<tr>") == 2
     assert "No agreement matches “zzz”." in nothing
+
+
+def test_the_agreements_menu_marks_the_current_one_and_hides_others_agreements(
+    partner_client, partner
+):
+    mine = AgreementFactory(customer_name="Mine Ltd")
+    PartnerLinkFactory(agreement=mine, partner_organization=partner)
+    PartnerLinkFactory(agreement=AgreementFactory(customer_name="Someone Else's Ltd"))
+
+    menu = _menu(partner_client, current=str(mine.public_id))
+
+    assert "Mine Ltd" in menu and "Someone Else" not in menu
+    assert 'aria-current="page"' in menu.split("Mine Ltd")[0]
+    assert 'aria-current="page"' not in _menu(partner_client, current="not-a-uuid")
+
+
+def test_the_agreements_menu_is_for_signed_in_members_only(client):
+    response = client.get(reverse("agreements:agreements_menu"))
+
+    assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"]
