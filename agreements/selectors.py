@@ -71,6 +71,16 @@ def agreement_get(*, actor: Actor, public_id) -> Agreement:
     return get_object_or_404(agreement_list(actor=actor), public_id=public_id)
 
 
+def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, str | None]:
+    """`agreement_get` and `agreement_access` in one query, for the agreement's pages."""
+    agreement = get_object_or_404(
+        agreement_list(actor=actor).with_actor_access(actor), public_id=public_id
+    )
+    return agreement, _access(
+        admin_role=agreement.actor_admin_role, linked_partner=agreement.actor_is_linked_partner
+    )
+
+
 def agreement_admin_role(*, actor: Actor, agreement: Agreement) -> str | None:
     """The actor's customer-side role on the agreement, if they act for its customer."""
     if actor.organization is None or agreement.customer_organization_id != actor.organization.pk:
@@ -87,14 +97,21 @@ def agreement_access(*, actor: Actor, agreement: Agreement) -> str | None:
     role = agreement_admin_role(actor=actor, agreement=agreement)
     if role is not None:
         return role
-    if (
+    linked_partner = (
         actor.organization is not None
         and PartnerLink.objects.active()
         .filter(agreement=agreement, partner_organization=actor.organization)
         .exists()
-    ):
-        return PARTNER_ACCESS
-    return None
+    )
+    return _access(admin_role=None, linked_partner=linked_partner)
+
+
+def _access(*, admin_role: str | None, linked_partner: bool) -> str | None:
+    """A customer-side role outranks a partner link: a partner who is also an admin of the
+    customer's agreement acts as that admin."""
+    if admin_role is not None:
+        return admin_role
+    return PARTNER_ACCESS if linked_partner else None
 
 
 def agreement_matching(

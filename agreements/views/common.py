@@ -11,8 +11,9 @@ def agreement_page(
 ) -> tuple[Agreement, str]:
     """The agreement and the actor's access to it (a role or "partner"). An actor whose
     access is not in `allowed` gets a 404, as for any agreement they cannot see."""
-    agreement = selectors.agreement_get(actor=request.actor, public_id=public_id)
-    access = selectors.agreement_access(actor=request.actor, agreement=agreement)
+    agreement, access = selectors.agreement_get_with_access(
+        actor=request.actor, public_id=public_id
+    )
     if access is None or (allowed is not None and access not in allowed):
         raise Http404
     return agreement, access
