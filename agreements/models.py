@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,30 +37,13 @@ class AgreementQuerySet(models.QuerySet):
         """
         if actor.organization is None or not actor.is_authenticated:
             return self.none()
+        as_admin = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
+        as_partner = PartnerLink.objects.active().filter(
+            agreement=OuterRef("pk"), partner_organization=actor.organization
+        )
         return self.filter(
-            Q(Exists(_admin_rows(actor)), customer_organization=actor.organization)
-            | Q(Exists(_partner_links(actor)))
+            Q(Exists(as_admin), customer_organization=actor.organization) | Q(Exists(as_partner))
         )
-
-    def with_actor_access(self, actor: "Actor") -> "AgreementQuerySet":
-        """Each agreement with what `visible_to` checked: the actor's customer-side role
-        (`actor_admin_role`, None unless they act for the customer) and whether their
-        organization has an active link (`actor_is_linked_partner`)."""
-        as_admin = _admin_rows(actor).filter(agreement__customer_organization=actor.organization)
-        return self.annotate(
-            actor_admin_role=Subquery(as_admin.values("role")[:1]),
-            actor_is_linked_partner=Exists(_partner_links(actor)),
-        )
-
-
-def _admin_rows(actor: "Actor") -> "models.QuerySet[AgreementAdmin]":
-    return AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
-
-
-def _partner_links(actor: "Actor") -> "models.QuerySet[PartnerLink]":
-    return PartnerLink.objects.active().filter(
-        agreement=OuterRef("pk"), partner_organization=actor.organization
-    )
 
 
 class Agreement(models.Model):

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portal.audit.models import AuditEntry
@@ -21,13 +22,17 @@ from .models import (
 PARTNER_ACCESS = "partner"
 
 
-def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
+def _with_details(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """With what the agreement pages show: customer, partner of record, lines and levels."""
     lines = AgreementLine.objects.select_related("level")
-    return (
-        Agreement.objects.visible_to(actor)
-        .select_related("customer_organization", "partner_of_record")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("customer_name", "authorization_number")
+    return agreements.select_related("customer_organization", "partner_of_record").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
+    return _with_details(Agreement.objects.visible_to(actor)).order_by(
+        "customer_name", "authorization_number"
     )
 
 
@@ -71,14 +76,19 @@ def agreement_get(*, actor: Actor, public_id) -> Agreement:
     return get_object_or_404(agreement_list(actor=actor), public_id=public_id)
 
 
-def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, str | None]:
-    """`agreement_get` and `agreement_access` in one query, for the agreement's pages."""
-    agreement = get_object_or_404(
-        agreement_list(actor=actor).with_actor_access(actor), public_id=public_id
-    )
-    return agreement, _access(
-        admin_role=agreement.actor_admin_role, linked_partner=agreement.actor_is_linked_partner
-    )
+def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, str]:
+    """The agreement and the actor's access to it, for the agreement's pages; any agreement
+    they may not manage, or none, is the same 404.
+
+    The same rule as `visible_to`, checked on the one agreement: `visible_to`'s subqueries
+    cost more to compile (about 3 ms) than these two small queries take to run.
+    """
+    # scoping: agreement_access below is visible_to's rule, for this one agreement.
+    agreement = get_object_or_404(_with_details(Agreement.objects.all()), public_id=public_id)
+    access = agreement_access(actor=actor, agreement=agreement)
+    if access is None:
+        raise Http404
+    return agreement, access
 
 
 def agreement_admin_role(*, actor: Actor, agreement: Agreement) -> str | None:

@@ -14,6 +14,6 @@ def agreement_page(
     agreement, access = selectors.agreement_get_with_access(
         actor=request.actor, public_id=public_id
     )
-    if access is None or (allowed is not None and access not in allowed):
+    if allowed is not None and access not in allowed:
         raise Http404
     return agreement, access
