@@ -9,10 +9,12 @@ import ast
 import json
 import os
 import re
+import runpy
 import shlex
 import subprocess
 import sys
 import tomllib
+import types
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -445,6 +447,23 @@ def test_web_runs_gunicorn_on_the_wsgi_application():
     host, port = bind.rsplit(":", 1)
     assert host == "0.0.0.0", "in a container gunicorn must listen on every interface"  # noqa: S104
     assert int(port) in published_ports("web"), "gunicorn's port is not published"
+
+
+def test_gunicorn_config_runs_several_workers_and_names_only_real_settings(monkeypatch):
+    """gunicorn reads ./gunicorn.conf.py from the working directory (/app in the image):
+    without it the web process would run gunicorn's one worker."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    path = ROOT / "gunicorn.conf.py"
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    settings = {k: v for k, v in runpy.run_path(str(path)).items() if not k.startswith("_")}
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    names = {k for k, v in settings.items() if not isinstance(v, types.ModuleType)}
+
+    assert names <= known, f"not gunicorn settings: {names - known}"
+    assert settings["workers"] == 2 * os.cpu_count() + 1
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(path))["workers"] == 3
 
 
 def test_celery_services_run_the_portal_app():
