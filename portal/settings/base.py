@@ -158,6 +158,11 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
         }
     }
+    # Every signed-in request reads its session: from Redis, with PostgreSQL behind it so
+    # that a Redis restart signs nobody out. (Local-memory caches are per process: a session
+    # ended in one would live on in the others, so without Redis sessions stay in the
+    # database alone.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
