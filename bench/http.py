@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -413,6 +414,11 @@ def _percentile(values: list[float], percent: float) -> float:
     return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
 
 
+def python_speed_ms() -> float:
+    """How fast this machine runs plain Python: the same pages take longer where this does."""
+    return min(timeit.repeat("sum(range(10**6))", number=10, repeat=5)) / 10 * 1000
+
+
 def report(
     pages: list[Page],
     *,
@@ -421,16 +427,20 @@ def report(
     small: tuple[int, int, list[float]],
     measured_http: bool,
 ) -> bool:
+    """Print the tables; False if a page failed (not 200, or errors under load)."""
     from django.conf import settings
 
     conn_max_age = settings.DATABASES["default"].get("CONN_MAX_AGE", 0)
-    """Print the tables; False if a page failed (not 200, or errors under load)."""
     by_key = {page.key: page for page in pages}
     admin, admin_filtered, bare = by_key["admin"], by_key["admin-filtered"], by_key["bare"]
     failed = False
     print()
     if skipped:
         print(f"Benefits page: SKIPPED, {skipped}.")
+    print(
+        f"This machine: {os.cpu_count()} CPUs; Python sums range(10**6) in "
+        f"{python_speed_ms():.1f} ms (best of 5), a yardstick for comparing machines.\n"
+    )
     if measured_http:
         print(
             f"Over HTTP: gunicorn, {args.workers} sync workers, bench.settings (DEBUG off, "
