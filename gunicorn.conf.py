@@ -16,3 +16,6 @@ timeout = 30
 # the jitter keeps them from all restarting at once.
 max_requests = 5000
 max_requests_jitter = 500
+# The application is imported once, before the workers fork: a replacement worker serves at
+# once instead of spending a second importing Django (and the workers share that memory).
+preload_app = True
