@@ -48,6 +48,7 @@ PLACEHOLDER = uuid.UUID(int=0)
 
 @register.simple_tag
 def subscriber_rows(page, agreement) -> SafeString:
+    """The <tr> of each `GridRow` of the page."""
     date_format = formats.get_format("SHORT_DATE_FORMAT")
     zone = timezone.get_current_timezone()
     formatted: dict[datetime.date, str] = {}
@@ -92,7 +93,7 @@ def subscriber_rows(page, agreement) -> SafeString:
                 last_name=escape(subscription.last_name),
                 sign_in_email=escape(subscription.sign_in_email),
                 notification_email=escape(subscription.notification_email or ""),
-                level=escape(subscription.line.level.name),
+                level=escape(subscription.level_name),
                 assigned=date(subscription.assigned_at),
                 expires=expires,
                 reference=escape(subscription.reference),
