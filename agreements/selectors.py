@@ -22,17 +22,17 @@ from .models import (
 PARTNER_ACCESS = "partner"
 
 
-def _with_details(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """With what the agreement pages show: customer, partner of record, lines and levels."""
+def _with_lines(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """With their lines and levels, which most agreement pages count or list."""
     lines = AgreementLine.objects.select_related("level")
-    return agreements.select_related("customer_organization", "partner_of_record").prefetch_related(
-        Prefetch("lines", queryset=lines)
-    )
+    return agreements.prefetch_related(Prefetch("lines", queryset=lines))
 
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
-    return _with_details(Agreement.objects.visible_to(actor)).order_by(
-        "customer_name", "authorization_number"
+    return (
+        _with_lines(Agreement.objects.visible_to(actor))
+        .select_related("customer_organization", "partner_of_record")
+        .order_by("customer_name", "authorization_number")
     )
 
 
@@ -84,7 +84,8 @@ def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, st
     cost more to compile (about 3 ms) than these two small queries take to run.
     """
     # scoping: agreement_access below is visible_to's rule, for this one agreement.
-    agreement = get_object_or_404(_with_details(Agreement.objects.all()), public_id=public_id)
+    # Without the customer and partner of record, which only the overview shows.
+    agreement = get_object_or_404(_with_lines(Agreement.objects.all()), public_id=public_id)
     access = agreement_access(actor=actor, agreement=agreement)
     if access is None:
         raise Http404
