@@ -29,10 +29,8 @@ def _with_lines(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
 
 
 def agreement_list(*, actor: Actor) -> QuerySet[Agreement]:
-    return (
-        _with_lines(Agreement.objects.visible_to(actor))
-        .select_related("customer_organization", "partner_of_record")
-        .order_by("customer_name", "authorization_number")
+    return _with_lines(Agreement.objects.visible_to(actor)).order_by(
+        "customer_name", "authorization_number"
     )
 
 
@@ -69,11 +67,6 @@ def agreement_search(*, actor: Actor, query: str) -> QuerySet[Agreement]:
             | Q(license_number__icontains=query)
         )
     return agreements
-
-
-def agreement_get(*, actor: Actor, public_id) -> Agreement:
-    """An agreement the actor may manage; any other, or none, is the same 404."""
-    return get_object_or_404(agreement_list(actor=actor), public_id=public_id)
 
 
 def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, str]:
