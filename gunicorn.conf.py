@@ -6,9 +6,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers, gunicorn's advice of two per CPU and one more: a request is a few short
-# queries and a template, so a worker waits little. (gunicorn's own default is one worker.)
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+# Sync workers, one per CPU and one more. A request is a few short queries and a template,
+# so a worker seldom waits: more workers than CPUs only take turns, and on a busy 2-CPU
+# machine 5 workers served the subscribers grid 10-30 % slower than 2 or 3 (bench/README.md).
+# The extra one keeps the CPUs busy while a worker streams an export or waits on the
+# database. (gunicorn's own default is a single worker.)
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 # A request stuck this long is killed and logged rather than holding its worker.
 timeout = 30

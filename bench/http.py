@@ -18,6 +18,7 @@ Redis; bench/settings.py), on 127.0.0.1 only. Run it with `bench/run` (see bench
 
 import argparse
 import os
+import runpy
 import shutil
 import signal
 import socket
@@ -51,6 +52,11 @@ end
 """
 
 
+def production_workers() -> int:
+    """The number of workers gunicorn.conf.py gives the web process on this machine."""
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run",
@@ -70,8 +76,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=2 * (os.cpu_count() or 1) + 1,
-        help="gunicorn sync workers (default 2 x CPUs + 1)",
+        default=production_workers(),
+        help="gunicorn sync workers (default: gunicorn.conf.py's, as production runs)",
     )
     parser.add_argument(
         "--server-requests",

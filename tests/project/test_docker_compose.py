@@ -449,7 +449,7 @@ def test_web_runs_gunicorn_on_the_wsgi_application():
     assert int(port) in published_ports("web"), "gunicorn's port is not published"
 
 
-def test_gunicorn_config_runs_several_workers_and_names_only_real_settings(monkeypatch):
+def test_gunicorn_config_runs_a_worker_per_cpu_and_names_only_real_settings(monkeypatch):
     """gunicorn reads ./gunicorn.conf.py from the working directory (/app in the image):
     without it the web process would run gunicorn's one worker."""
     from gunicorn.config import KNOWN_SETTINGS
@@ -461,7 +461,7 @@ def test_gunicorn_config_runs_several_workers_and_names_only_real_settings(monke
     names = {k for k, v in settings.items() if not isinstance(v, types.ModuleType)}
 
     assert names <= known, f"not gunicorn settings: {names - known}"
-    assert settings["workers"] == 2 * os.cpu_count() + 1
+    assert settings["workers"] == os.cpu_count() + 1
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(path))["workers"] == 3
 
