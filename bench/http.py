@@ -92,7 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated page keys to measure over HTTP (grid,grid-filtered,overview,"
-        "agreements,benefits,admin,admin-filtered,bare); default all",
+        "agreements,benefits,admin,admin-filtered,bare,bare-signed-in); default all",
     )
     args = parser.parse_args(argv)
     if min(args.concurrency, args.threads, args.duration, args.workers) < 1:
@@ -222,6 +222,15 @@ def pages_build(sessions: dict[str, str]) -> tuple[list[Page], str | None]:
             sessions["staff"],
         ),
         Page("bare", 3, "bare view, same bytes from memory", "/bench/bare/", None),
+        # The same view for a signed-in partner: what the session, user and membership
+        # lookups of the middleware cost before any page does its own work.
+        Page(
+            "bare-signed-in",
+            3,
+            "bare view, signed in (middleware lookups)",
+            "/bench/bare/",
+            sessions["partner"],
+        ),
     ]
     return pages, skipped
 
@@ -569,7 +578,8 @@ def main(argv: list[str] | None = None) -> int:
         bare_page = work / "grid.html"
         bare_page.write_bytes(_get(_client(sessions["partner"]), pages[0].path)[1].content)
         by_key = {page.key: page for page in pages}
-        by_key["bare"].status, by_key["bare"].size = 200, bare_page.stat().st_size
+        for key in ("bare", "bare-signed-in"):
+            by_key[key].status, by_key[key].size = 200, bare_page.stat().st_size
         only = {key for key in args.only.split(",") if key}
         measured = [page for page in pages if not only or page.key in only]
         script = work / "report.lua"
