@@ -74,7 +74,7 @@ def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, st
     they may not manage, or none, is the same 404.
 
     The same rule as `visible_to`, checked on the one agreement: `visible_to`'s subqueries
-    cost more to compile (about 3 ms) than these two small queries take to run.
+    cost more to compile (about 3 ms) than agreement_access's small queries take to run.
     """
     # scoping: agreement_access below is visible_to's rule, for this one agreement.
     # Without the customer and partner of record, which only the overview shows.
@@ -101,21 +101,14 @@ def agreement_access(*, actor: Actor, agreement: Agreement) -> str | None:
     role = agreement_admin_role(actor=actor, agreement=agreement)
     if role is not None:
         return role
-    linked_partner = (
+    if (
         actor.organization is not None
         and PartnerLink.objects.active()
         .filter(agreement=agreement, partner_organization=actor.organization)
         .exists()
-    )
-    return _access(admin_role=None, linked_partner=linked_partner)
-
-
-def _access(*, admin_role: str | None, linked_partner: bool) -> str | None:
-    """A customer-side role outranks a partner link: a partner who is also an admin of the
-    customer's agreement acts as that admin."""
-    if admin_role is not None:
-        return admin_role
-    return PARTNER_ACCESS if linked_partner else None
+    ):
+        return PARTNER_ACCESS
+    return None
 
 
 def agreement_matching(

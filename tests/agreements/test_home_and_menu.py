@@ -7,7 +7,7 @@ from django.urls import reverse
 from agreements.selectors import AGREEMENT_MENU_SIZE
 from portal.views import HOME_PAGE_SIZE
 
-from ..factories import AgreementFactory, PartnerLinkFactory
+from ..factories import AgreementFactory, AgreementLineFactory, PartnerLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,19 @@ def test_the_agreements_menu_is_for_signed_in_members_only(client):
     response = client.get(reverse("agreements:agreements_menu"))
 
     assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"]
+
+
+def test_the_home_page_counts_each_lines_seats_in_the_readers_language(
+    partner_client, partner, partner_user
+):
+    agreement = AgreementFactory(customer_name="Seats Ltd")
+    PartnerLinkFactory(agreement=agreement, partner_organization=partner)
+    AgreementLineFactory(agreement=agreement, seats_purchased=10, seats_assigned=3)
+
+    english = _main(partner_client.get(reverse("home")))
+    partner_user.preferred_language = "fr"
+    partner_user.save(update_fields=["preferred_language"])
+    french = _main(partner_client.get(reverse("home")))
+
+    assert "Visual Studio Enterprise: 3 of 10 assigned" in english
+    assert "Visual Studio Enterprise : 3 licence(s) attribuée(s) sur 10" in french
