@@ -6,6 +6,8 @@ from collections import Counter
 
 import pytest
 
+from .helpers import customer_make
+
 PROBES: Counter[str] = Counter()
 
 
@@ -34,3 +36,15 @@ def pytest_terminal_summary(terminalreporter):
             f"hostile inputs tried: {PROBES['tried']}, "
             f"leaks: {PROBES['leaks']}, writes: {PROBES['writes']}"
         )
+
+
+@pytest.fixture
+def fabrikam():
+    """A customer whose owner is its agreement's super admin (helpers.customer_make)."""
+    return customer_make("Fabrikam")
+
+
+@pytest.fixture
+def northwind():
+    """Another customer, whose data Fabrikam's people must never reach."""
+    return customer_make("Northwind")

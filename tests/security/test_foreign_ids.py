@@ -19,19 +19,9 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import assert_unchanged, client_for, customer_make, snapshot
+from .helpers import assert_unchanged, client_for, snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fabrikam():
-    return customer_make("Fabrikam")
-
-
-@pytest.fixture
-def northwind():
-    return customer_make("Northwind")
 
 
 @pytest.fixture

@@ -22,16 +22,11 @@ from portal.tenancy.context import actor_build
 from tests.agreements.test_workbooks import _person, _with_cached_formula, _xlsx
 from tests.factories import PartnerOrganizationFactory, UserFactory
 
-from .helpers import assert_unchanged, client_for, customer_make, snapshot
+from .helpers import assert_unchanged, client_for, snapshot
 
 pytestmark = pytest.mark.django_db
 
 UNREADABLE = "This file is not an Excel workbook that can be read."
-
-
-@pytest.fixture
-def fabrikam():
-    return customer_make("Fabrikam")
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from .helpers import (
     assert_escaped,
     assert_unchanged,
     client_for,
-    customer_make,
     html_parts,
     partner_make,
     snapshot,
@@ -46,11 +45,6 @@ TOO_LONG = "Ensure this value has at most"
 HOSTILE_SETTINGS = hypothesis_settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-@pytest.fixture
-def fabrikam():
-    return customer_make("Fabrikam")
 
 
 @pytest.fixture

@@ -32,21 +32,11 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import client_for, customer_make
+from .helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
 LIMITED = "too many times in a short while"
-
-
-@pytest.fixture
-def fabrikam():
-    return customer_make("Fabrikam")
-
-
-@pytest.fixture
-def northwind():
-    return customer_make("Northwind")
 
 
 @pytest.fixture
