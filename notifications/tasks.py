@@ -15,7 +15,7 @@ from django.utils import timezone
 from .kinds import email_kind_get
 from .models import Notification
 from .rendering import email_render
-from .services import notification_attempt_failed, notification_dispatch
+from .services import notification_attempt_failed, notification_dispatch_many
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def notifications_sweep() -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
     )
-    queued = sum(notification_dispatch(notification_id=pk) for pk in due)
+    queued = notification_dispatch_many(notification_ids=due)
     if due:
         logger.info("Sweeper queued %s of %s due notifications.", queued, len(due))
     return queued

@@ -329,7 +329,10 @@ def licensing_sign_in(request):
         email = form.cleaned_data["email"]
         try:
             licensing_sign_in_limit.enforce(
-                actor=request.actor, email=email_subject(email), ip=request.actor.ip_address
+                # Visitors here are anonymous: the actor carries no address.
+                actor=request.actor,
+                email=email_subject(email),
+                ip=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError:
             pass  # past the limit no more links go, and the page says nothing of it

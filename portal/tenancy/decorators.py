@@ -1,7 +1,6 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
@@ -57,19 +56,3 @@ def users_manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def organization_permission_required(permission: str):
-    """Members holding `permission` (see tenancy.models.Permission); others get a 403."""
-
-    def decorator(view):
-        @organization_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.actor.has_permission(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agreements import imports, workbooks
+from agreements import workbooks
 from agreements.imports import OrderImportError, order_import
 from agreements.models import BulkImport, Subscription
 from portal.tenancy.context import actor_build
@@ -341,4 +341,3 @@ def test_the_admin_page_shows_the_formula_refusal(probes):
     assert response.status_code == 200
     assert "starts like a formula" in response.content.decode()
     assert_unchanged(probes, before, "the admin order import")
-    assert imports.MAX_ORDERS  # the other limits: tests/agreements/test_order_import.py
