@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy.models import Organization
 
-from .models import AdminRole, Agreement, Subscription, SubscriptionLevel
-from .services.open_license import COUNTRY_CODE, MAX_SEATS_PER_ORDER, OpenLicenseClaim
+from .models import AdminRole, Agreement, PartnerLink, Subscription, SubscriptionLevel
+from .services.open_license import COUNTRY_CODE, MAX_SEATS_PER_ORDER
+from .services.partner_links import OpenLicenseClaim
 from .services.subscriptions import SubscriberDetails
 
 
@@ -41,6 +42,12 @@ class OpenLicenseClaimForm(forms.Form):
         max_length=254,
         help_text=_("The customer's work email as it appears on the agreement."),
     )
+    ends_on = forms.DateField(
+        label=_("Access until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Propose an end date for your access; the customer can change it."),
+    )
     confirm = forms.BooleanField(
         label=_("I confirm that I act on behalf of this customer for this Open License."),
         error_messages={"required": _("Confirm that you act on behalf of this customer.")},
@@ -52,6 +59,7 @@ class OpenLicenseClaimForm(forms.Form):
             authorization_number=data["authorization_number"],
             license_number=data["license_number"],
             customer_email=data["customer_email"],
+            ends_on=data.get("ends_on"),
         )
 
 
@@ -235,6 +243,7 @@ class AgreementPreferencesForm(forms.ModelForm):
             "country",
             "default_downloads",
             "subscriber_contact_email",
+            "partner_approval_required",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -242,3 +251,25 @@ class AgreementPreferencesForm(forms.ModelForm):
         self.fields["default_level"].queryset = SubscriptionLevel.objects.filter(
             pk__in=self.instance.lines.values("level_id")
         )
+
+
+class PartnerAccessForm(forms.Form):
+    """What a partner may do with the agreement, and until when: the customer's choice."""
+
+    scope = forms.ChoiceField(
+        label=_("Access"), choices=PartnerLink.Scope.choices, widget=forms.RadioSelect
+    )
+    ends_on = forms.DateField(
+        label=_("Access ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to keep access until you remove it."),
+    )
+
+
+class PartnerAllowAgainForm(forms.Form):
+    invite = forms.BooleanField(
+        label=_("Email the partner an invitation to link this agreement again"),
+        required=False,
+        initial=True,
+    )

@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,20 +30,11 @@ class SubscriptionLevel(models.Model):
 
 class AgreementQuerySet(models.QuerySet):
     def visible_to(self, actor: "Actor") -> "AgreementQuerySet":
-        """The agreements the actor may manage while acting for their current organization:
-        as an admin of the customer's agreement, or as a partner with an active link.
+        """The agreements the actor may see while acting for their current organization; the
+        rule is agreements/access.py's, which the one-agreement check shares."""
+        from .access import agreement_access_filter
 
-        Being partner of record gives no access by itself; partners get it through links.
-        """
-        if actor.organization is None or not actor.is_authenticated:
-            return self.none()
-        as_admin = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
-        as_partner = PartnerLink.objects.active().filter(
-            agreement=OuterRef("pk"), partner_organization=actor.organization
-        )
-        return self.filter(
-            Q(Exists(as_admin), customer_organization=actor.organization) | Q(Exists(as_partner))
-        )
+        return self.filter(agreement_access_filter(actor))
 
 
 class Agreement(models.Model):
@@ -88,6 +79,14 @@ class Agreement(models.Model):
         verbose_name=_("default level"),
     )
     default_downloads = models.BooleanField(_("downloads on by default"), default=True)
+    partner_approval_required = models.BooleanField(
+        _("new partners need my approval"),
+        default=False,
+        help_text=_(
+            "A partner who links this agreement by any of the three ways waits until a super "
+            "admin approves it."
+        ),
+    )
     subscriber_contact_email = models.EmailField(
         _("contact email for subscribers"),
         blank=True,
@@ -206,16 +205,49 @@ class LinkMethod(models.TextChoices):
     NEW_LICENSE = "new_license", _("New Open License")
     LICENSING_CENTER = "licensing_center", _("Licensing service center")
     OLP_REGISTRATION = "olp_registration", _("OLP partner registration")
+    CUSTOMER_INVITATION = "customer_invitation", _("Invited by the customer")
 
 
 class PartnerLinkQuerySet(models.QuerySet):
-    def active(self) -> "PartnerLinkQuerySet":
-        return self.filter(removed_at__isnull=True)
+    def current(self) -> "PartnerLinkQuerySet":
+        """Links that are waiting for the customer or in force: at most one per partner."""
+        return self.filter(status__in=PartnerLink.CURRENT)
+
+    def granting_access(self) -> "PartnerLinkQuerySet":
+        """The links that give their partner access today: active, and not past their end
+        date, which ends access on its day even before the nightly task records it. The
+        one definition every access check reads (agreements/access.py)."""
+        today = timezone.localdate()
+        return self.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=today), status=PartnerLink.Status.ACTIVE
+        )
+
+    def blocking(self) -> "PartnerLinkQuerySet":
+        """Links whose end the customer decided (removed, declined, ended) and has not
+        lifted: while one exists, no flow links that partner to that agreement again."""
+        return self.filter(status__in=PartnerLink.BLOCKING, allowed_again_at__isnull=True)
 
 
 class PartnerLink(models.Model):
-    """Delegated access of a partner organization to a customer's agreement. Removing it ends
-    the partner's access at once; the row stays for the history."""
+    """Delegated access of a partner organization to a customer's agreement, in the state
+    the customer gave it. The row stays for the record when access ends; a removal, a
+    declined request and an end date stand until a customer super admin allows the partner
+    again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        ACTIVE = "active", _("Has access")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Request expired")
+        REMOVED = "removed", _("Removed")
+        ENDED = "ended", _("Ended")
+
+    class Scope(models.TextChoices):
+        MANAGE = "manage", _("Manage subscriptions")
+        READ_ONLY = "read_only", _("Read only")
+
+    CURRENT = (Status.PENDING, Status.ACTIVE)
+    BLOCKING = (Status.REMOVED, Status.DECLINED, Status.ENDED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="partner_links")
@@ -223,10 +255,26 @@ class PartnerLink(models.Model):
         "tenancy.Organization", on_delete=models.PROTECT, related_name="partner_links"
     )
     method = models.CharField(_("how"), max_length=32, choices=LinkMethod.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    scope = models.CharField(
+        _("access"), max_length=16, choices=Scope.choices, default=Scope.MANAGE
+    )
+    # Access ends on this day, by itself; empty: until the customer removes it.
+    ends_on = models.DateField(_("access ends on"), null=True, blank=True)
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     linked_at = models.DateTimeField(default=timezone.now)
+    # A pending request that nobody approves or declines by then expires.
+    request_expires_at = models.DateTimeField(null=True, blank=True)
+    # Who approved or declined a pending request, and when.
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The end of access: removed, declined, expired or ended.
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -234,6 +282,11 @@ class PartnerLink(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # A super admin lifted the block that a removal, a decline or an end date put up.
+    allowed_again_at = models.DateTimeField(null=True, blank=True)
+    allowed_again_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     objects = PartnerLinkQuerySet.as_manager()
@@ -243,8 +296,12 @@ class PartnerLink(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "partner_organization"],
-                condition=Q(removed_at__isnull=True),
-                name="%(app_label)s_%(class)s_one_active_per_partner",
+                condition=Q(status__in=["pending", "active"]),
+                name="%(app_label)s_%(class)s_one_current_per_partner",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "active"]) | Q(removed_at__isnull=False),
+                name="%(app_label)s_%(class)s_ended_has_date",
             ),
         ]
 
@@ -253,7 +310,22 @@ class PartnerLink(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.removed_at is None
+        """In force today (the nightly task may not have recorded a passed end date yet)."""
+        return self.status == self.Status.ACTIVE and (
+            self.ends_on is None or self.ends_on > timezone.localdate()
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == self.Scope.READ_ONLY
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status in self.BLOCKING and self.allowed_again_at is None
 
 
 class LicensingContact(models.Model):

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
 
+from .access import AgreementAccess, agreement_access
 from .models import (
     Agreement,
     AgreementAdmin,
@@ -16,10 +17,6 @@ from .models import (
     PartnerLink,
     Subscription,
 )
-
-# What an actor may do with an agreement they can see: administer it for the customer
-# (super admin or admin), or manage it for the customer as a linked partner.
-PARTNER_ACCESS = "partner"
 
 
 def _with_lines(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
@@ -69,12 +66,13 @@ def agreement_search(*, actor: Actor, query: str) -> QuerySet[Agreement]:
     return agreements
 
 
-def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, str]:
+def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, AgreementAccess]:
     """The agreement and the actor's access to it, for the agreement's pages; any agreement
-    they may not manage, or none, is the same 404.
+    they may not see, or none, is the same 404.
 
-    The same rule as `visible_to`, checked on the one agreement: `visible_to`'s subqueries
-    cost more to compile (about 3 ms) than agreement_access's small queries take to run.
+    The rule of `visible_to`, checked on the one agreement (agreements/access.py):
+    `visible_to`'s subqueries cost more to compile (about 3 ms) than the small queries of
+    agreement_access take to run.
     """
     # scoping: agreement_access below is visible_to's rule, for this one agreement.
     # Without the customer and partner of record, which only the overview shows.
@@ -83,32 +81,6 @@ def agreement_get_with_access(*, actor: Actor, public_id) -> tuple[Agreement, st
     if access is None:
         raise Http404
     return agreement, access
-
-
-def agreement_admin_role(*, actor: Actor, agreement: Agreement) -> str | None:
-    """The actor's customer-side role on the agreement, if they act for its customer."""
-    if actor.organization is None or agreement.customer_organization_id != actor.organization.pk:
-        return None
-    return (
-        AgreementAdmin.objects.filter(agreement=agreement, user=actor.user)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
-def agreement_access(*, actor: Actor, agreement: Agreement) -> str | None:
-    """AdminRole.SUPER_ADMIN, AdminRole.ADMIN, PARTNER_ACCESS, or None."""
-    role = agreement_admin_role(actor=actor, agreement=agreement)
-    if role is not None:
-        return role
-    if (
-        actor.organization is not None
-        and PartnerLink.objects.active()
-        .filter(agreement=agreement, partner_organization=actor.organization)
-        .exists()
-    ):
-        return PARTNER_ACCESS
-    return None
 
 
 def agreement_matching(
@@ -142,22 +114,95 @@ def agreement_invitation_list_pending(*, agreement: Agreement) -> QuerySet[Agree
     )
 
 
-def partner_link_list(*, agreement: Agreement) -> QuerySet[PartnerLink]:
-    """Every partner link of the agreement, active ones first, removed ones for the record."""
-    return (
+def partner_link_list(*, agreement: Agreement) -> list[PartnerLink]:
+    """The agreement's partners, each by its latest link: waiting and in force first, then
+    those whose access ended, for the record. Earlier links are in the History."""
+    links = (
         PartnerLink.objects.filter(agreement=agreement)
-        .select_related("partner_organization", "linked_by", "removed_by")
-        .order_by("removed_at", "-linked_at")
+        .select_related(
+            "partner_organization", "linked_by", "removed_by", "decided_by", "allowed_again_by"
+        )
+        .order_by("-linked_at", "-pk")
+    )
+    latest: dict[int, PartnerLink] = {}
+    for link in links:
+        latest.setdefault(link.partner_organization_id, link)
+    order = {status: rank for rank, status in enumerate(PartnerLink.Status)}
+    return sorted(latest.values(), key=lambda link: order[link.status])
+
+
+def partner_link_list_active(*, agreement: Agreement) -> QuerySet[PartnerLink]:
+    return (
+        PartnerLink.objects.granting_access()
+        .filter(agreement=agreement)
+        .select_related("partner_organization")
     )
 
 
-def partner_link_get_active(*, agreement: Agreement, public_id) -> PartnerLink:
+def partner_link_get(*, agreement: Agreement, public_id) -> PartnerLink:
     return get_object_or_404(
-        PartnerLink.objects.active()
-        .filter(agreement=agreement)
-        .select_related("partner_organization", "linked_by", "agreement"),
+        PartnerLink.objects.filter(agreement=agreement).select_related(
+            "partner_organization", "linked_by", "agreement"
+        ),
         public_id=public_id,
     )
+
+
+def partner_link_requests(*, actor: Actor) -> QuerySet[PartnerLink]:
+    """The actor's partner organization's links that give no access: waiting for a customer,
+    or ended by one and not allowed again, for its home page."""
+    if actor.organization is None or not actor.organization.is_partner:
+        return PartnerLink.objects.none()
+    waiting = Q(status=PartnerLink.Status.PENDING)
+    ended = Q(status__in=PartnerLink.BLOCKING, allowed_again_at__isnull=True)
+    return (
+        PartnerLink.objects.filter(waiting | ended, partner_organization=actor.organization)
+        .exclude(
+            # Superseded by a newer link of the same partner.
+            agreement__partner_links__in=PartnerLink.objects.granting_access().filter(
+                partner_organization=actor.organization
+            )
+        )
+        .select_related("agreement")
+        .order_by("-linked_at")[:20]
+    )
+
+
+def agreements_to_take_charge_of(*, user) -> list[Agreement]:
+    """Agreements nobody has taken charge of yet whose customer email is the user's verified
+    address: proving that mailbox is proving to be the customer."""
+    if not user.is_authenticated or not user.is_verified:
+        return []
+    return list(
+        Agreement.objects.filter(
+            customer_organization__isnull=True, customer_email__iexact=user.email
+        ).order_by("authorization_number")
+    )
+
+
+def partner_invitation_link_or_none(
+    *, actor: Actor, public_id, allowed_again_at: str
+) -> PartnerLink | None:
+    """The ended link of the actor's organization that a customer's invitation names, while
+    that Allow again is the latest word on it."""
+    if actor.organization is None:
+        return None
+    link = (
+        PartnerLink.objects.filter(public_id=public_id, partner_organization=actor.organization)
+        .select_related("agreement", "partner_organization")
+        .first()
+    )
+    if link is None or link.allowed_again_at is None:
+        return None
+    return link if link.allowed_again_at.isoformat() == allowed_again_at else None
+
+
+def agreement_to_take_charge_of_or_none(*, public_id, email: str) -> Agreement | None:
+    """The agreement a take-charge link names, while nobody has taken charge of it and its
+    customer email is still the address the link was made for."""
+    return Agreement.objects.filter(  # scoping: the signed link is the proof of the email
+        public_id=public_id, customer_organization__isnull=True, customer_email__iexact=email
+    ).first()
 
 
 def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEntry]:
@@ -167,8 +212,12 @@ def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEntry]:
 def licensing_agreement_list(*, contact_email: str) -> QuerySet[Agreement]:
     """The licensing service center's relationship summary: Open Licenses whose partner of
     record registered this email as a licensing contact."""
+    removed = PartnerLink.objects.blocking().filter(
+        agreement=OuterRef("pk"), partner_organization=OuterRef("partner_of_record")
+    )
     return (
         Agreement.objects.filter(partner_of_record__licensing_contacts__email__iexact=contact_email)
+        .annotate(access_removed=Exists(removed))
         .select_related("partner_of_record")
         .prefetch_related(Prefetch("lines", queryset=AgreementLine.objects.select_related("level")))
         .distinct()
@@ -185,8 +234,12 @@ def order_list(*, actor: Actor) -> QuerySet[Agreement]:
     gives no access to their subscriptions: that takes a partner link."""
     if actor.organization is None:
         return Agreement.objects.none()
+    removed = PartnerLink.objects.blocking().filter(
+        agreement=OuterRef("pk"), partner_organization=actor.organization
+    )
     return (
         Agreement.objects.filter(partner_of_record=actor.organization)
+        .annotate(access_removed=Exists(removed))
         .select_related("customer_organization")
         .prefetch_related(Prefetch("lines", queryset=AgreementLine.objects.select_related("level")))
         .order_by("-created_at")

@@ -1,4 +1,15 @@
-"""Celery tasks of the agreements app. They live in the modules of their areas; importing
-those here lets Celery's autodiscovery register them."""
+"""Celery tasks of the agreements app. Tasks of the usage and workbook areas live in their
+modules; importing those here lets Celery's autodiscovery register them."""
+
+from celery import shared_task
 
 from . import usage, workbooks  # noqa: F401
+from .services.partner_links import partner_links_review
+
+
+@shared_task(name="agreements.partner_links_review", ignore_result=True)
+def partner_links_review_daily() -> dict:
+    """Expire unanswered partner requests, end access past its end date, remind both sides
+    before it ends."""
+    review = partner_links_review()
+    return {"expired": review.expired, "ended": review.ended, "reminded": review.reminded}

@@ -5,6 +5,9 @@
 - Licensing service center: a sign-in link emailed to a licensing contact, and the
   "Visual Studio subscriptions: click here" link, which carries the agreement and the
   contact's email into the portal.
+- Taking charge of an agreement nobody administers yet, from the "partner was added" email
+  sent to its customer email: it carries the agreement and that address.
+- A customer's invitation to a partner whose access it ended (Allow again, with an email).
 """
 
 from django.conf import settings
@@ -20,6 +23,52 @@ agreement_invitation_tokens = InvitationTokens(
         "agreement", "agreement__partner_of_record", "agreement__customer_organization"
     ),
 )
+
+_TAKE_CHARGE_SALT = "agreements.take_charge"
+_PARTNER_INVITATION_SALT = "agreements.partner_invitation"
+
+
+def _read(token: str, *, salt: str, max_age: int, fields: tuple[str, ...]) -> tuple | None:
+    try:
+        payload = signing.loads(token, salt=salt, max_age=max_age)
+        return tuple(str(payload[name]) for name in fields)
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+
+
+def take_charge_token_make(*, agreement_public_id, email: str) -> str:
+    return signing.dumps({"a": str(agreement_public_id), "e": email}, salt=_TAKE_CHARGE_SALT)
+
+
+def take_charge_read(token: str) -> tuple[str, str] | None:
+    """(agreement public id, the customer email the link was sent to), or None."""
+    return _read(
+        token, salt=_TAKE_CHARGE_SALT, max_age=settings.TAKE_CHARGE_MAX_AGE, fields=("a", "e")
+    )
+
+
+def take_charge_proven_email(token: str) -> str | None:
+    # Sent to the agreement's customer email (or issued to a verified account with it).
+    proof = take_charge_read(token)
+    return proof[1] if proof else None
+
+
+def partner_invitation_token_make(*, link_public_id, allowed_again_at: str) -> str:
+    return signing.dumps(
+        {"l": str(link_public_id), "t": allowed_again_at}, salt=_PARTNER_INVITATION_SALT
+    )
+
+
+def partner_invitation_read(token: str) -> tuple[str, str] | None:
+    """(the ended link's public id, when it was allowed again), or None. The time ties the
+    token to that one Allow again: a later removal and allowance make it stale."""
+    return _read(
+        token,
+        salt=_PARTNER_INVITATION_SALT,
+        max_age=settings.PARTNER_INVITATION_MAX_AGE,
+        fields=("l", "t"),
+    )
+
 
 _LICENSING_SIGN_IN_SALT = "agreements.licensing.sign_in"
 _LICENSING_LINK_SALT = "agreements.licensing.link"

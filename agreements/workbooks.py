@@ -58,6 +58,7 @@ from portal.audit.services import audit_record
 from portal.tenancy.context import Actor, actor_build
 
 from . import selectors
+from .access import agreement_writable
 from .forms import SubscriberForm
 from .models import Agreement, BulkImport, Subscription, SubscriptionLevel
 from .services.subscriptions import (
@@ -887,7 +888,7 @@ def bulk_import_process(*, bulk_import: BulkImport, actor: Actor) -> None:
     """Check every row of the uploaded workbook, then write them all or none, and record
     the outcome on `bulk_import`: on row errors, the workbook with each row's error."""
     agreement = bulk_import.agreement
-    if selectors.agreement_access(actor=actor, agreement=agreement) is None:
+    if not agreement_writable(actor=actor, agreement=agreement):
         _no_access(bulk_import)
         return
     content = bytes(bulk_import.content)
@@ -989,7 +990,7 @@ def bulk_import_create(
 ) -> BulkImport:
     """Keep an uploaded workbook and process it: here if it is small, else in a worker.
     WorkbookError (nothing kept) when the file is not an acceptable workbook."""
-    if selectors.agreement_access(actor=actor, agreement=agreement) is None:
+    if not agreement_writable(actor=actor, agreement=agreement):
         raise PermissionDenied
     name = PurePath(uploaded_file.name or "").name
     if not name.casefold().endswith(".xlsx"):

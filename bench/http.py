@@ -292,7 +292,7 @@ def grid_small_measure(*, session: str, server_requests: int) -> tuple[int, int,
     from bench import seed
 
     link = (
-        PartnerLink.objects.active()
+        PartnerLink.objects.granting_access()
         .filter(partner_organization__name=seed.BENCH_PARTNER_NAME)
         .exclude(agreement__authorization_number=seed.BIG_AUTHORIZATION)
         .order_by("agreement_id")

@@ -584,9 +584,9 @@ def seed(
             "agreements_partnerlink",
             (
                 "id public_id method linked_at removed_at agreement_id linked_by_id "
-                "partner_organization_id removed_by_id"
+                "partner_organization_id removed_by_id status scope"
             ),
-            links,
+            [(*link, "removed" if link[4] else "active", "manage") for link in links],
         )
         timed(
             "subscriptions",

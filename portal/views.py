@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from agreements.selectors import agreement_search
+from agreements.selectors import agreement_search, partner_link_requests
 from benefits.selectors import partner_membership_current
 
 # Agreements per page of the home page: a partner may manage hundreds.
@@ -22,6 +22,7 @@ def home(request):
     context = {
         "agreements": agreements.get_page(request.GET.get("page")),
         "query": query,
+        "partner_link_requests": partner_link_requests(actor=actor),
         "partner_membership": (
             partner_membership_current(actor=actor) if organization.is_partner else None
         ),

@@ -1,11 +1,11 @@
-"""Open License agreements: orders, customer onboarding, administrators, and partner access.
+"""Open License agreements: orders, customer onboarding and administrators, and the
+licensing service center's sign-in. Partner access is in partner_links.py.
 
 Every change writes its audit entry and its emails in the same transaction.
 """
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -13,19 +13,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from notifications.services import notification_enqueue
 from portal.accounts.models import User
 from portal.accounts.services import user_email_verify
 from portal.audit.models import Action
 from portal.audit.services import audit_record
-from portal.limits import actor_subjects
 from portal.tenancy.context import Actor, actor_build
-from portal.tenancy.models import MANAGING_ROLES, Membership, Organization, Role
+from portal.tenancy.models import MANAGING_ROLES, Organization, Role
 from portal.tenancy.services import invitation_issue, membership_join, organization_create
 
-from ..limits import partner_link_attempts
+from ..access import AgreementAccess, agreement_access
 from ..models import (
     AdminRole,
     Agreement,
@@ -33,35 +31,12 @@ from ..models import (
     AgreementInvitation,
     AgreementLine,
     LicensingContact,
-    LinkMethod,
-    PartnerLink,
     SubscriptionLevel,
 )
-from ..selectors import agreement_admin_role, agreement_matching
-
-# The same answer whichever of the three values is wrong: the form reveals nothing.
-CLAIM_MISMATCH_MESSAGE = gettext_lazy(
-    "These details do not match an Open License. Enter the authorization number, the license "
-    "number and the customer's email exactly as they appear on the agreement."
-)
-CLAIM_LOCKED_MESSAGE = gettext_lazy(
-    "Too many unsuccessful attempts. For your security, checking is paused: try again in "
-    "15 minutes."
-)
-
 
 # The most seats of one level a single order may buy (the portal form and the CSV import).
 MAX_SEATS_PER_ORDER = 10_000
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
-
-
-@dataclass(frozen=True)
-class OpenLicenseClaim:
-    """What a partner types to prove they act for a customer's Open License."""
-
-    authorization_number: str
-    license_number: str
-    customer_email: str
 
 
 # Orders ------------------------------------------------------------------------------------
@@ -156,7 +131,8 @@ def order_place(
 # Administrators and onboarding ------------------------------------------------------------
 
 
-def _language_for(email: str, agreement: Agreement) -> str:
+def recipient_language(email: str, agreement: Agreement) -> str:
+    """The language of the person who holds `email`, or the agreement's for a newcomer."""
     user = User.objects.filter(email__iexact=email).only("preferred_language").first()
     return user.preferred_language if user else agreement.default_language
 
@@ -184,7 +160,7 @@ def _invitation_send(
     notification_enqueue(
         kind="agreement_invitation",
         recipient=email,
-        language=_language_for(email, agreement),
+        language=recipient_language(email, agreement),
         dedupe_key=f"agreement-invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",
         context={
             "invitation_id": invitation.pk,
@@ -199,13 +175,7 @@ def _invitation_send(
 
 
 def _require_super_admin(actor: Actor, agreement: Agreement) -> Organization:
-    if agreement_admin_role(actor=actor, agreement=agreement) != AdminRole.SUPER_ADMIN:
-        raise PermissionDenied
-    return agreement.customer_organization
-
-
-def _require_customer_admin(actor: Actor, agreement: Agreement) -> Organization:
-    if agreement_admin_role(actor=actor, agreement=agreement) is None:
+    if agreement_access(actor=actor, agreement=agreement) is not AgreementAccess.SUPER_ADMIN:
         raise PermissionDenied
     return agreement.customer_organization
 
@@ -291,6 +261,66 @@ def customer_organizations_to_join(*, actor: Actor) -> list[Organization]:
     ]
 
 
+def _agreement_onboard(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    organization: Organization | None,
+    organization_name: str,
+) -> Organization:
+    """Bring a locked, not yet onboarded agreement into a customer organization: one the
+    actor runs already, or a new one named `organization_name`."""
+    if organization is not None:
+        if organization not in customer_organizations_to_join(actor=actor):
+            raise PermissionDenied
+    else:
+        organization = organization_create(
+            actor=actor,
+            name=organization_name.strip() or agreement.customer_name,
+            is_customer=True,
+            country=agreement.country,
+            default_language=agreement.default_language,
+        )
+    agreement.customer_organization = organization
+    agreement.status = Agreement.Status.ACTIVE
+    agreement.save(update_fields=["customer_organization", "status"])
+    return organization
+
+
+def _agreement_admin_join(
+    *, actor: Actor, agreement: Agreement, organization: Organization, role: str, onboarded: bool
+) -> AgreementAdmin:
+    """The actor joins the agreement's customer organization and administers the agreement
+    with `role` (a super admin invitation raises an admin)."""
+    user = actor.user
+    membership_join(actor=actor, organization=organization, role=Role.MEMBER, via="agreement")
+    acting = actor_build(user=user, organization_id=organization.pk, ip_address=actor.ip_address)
+    admin, created = AgreementAdmin.objects.get_or_create(
+        agreement=agreement, user=user, defaults={"role": role}
+    )
+    if not created and role == AdminRole.SUPER_ADMIN:
+        admin.role = AdminRole.SUPER_ADMIN
+        admin.save(update_fields=["role"])
+    if onboarded:
+        audit_record(
+            actor=acting,
+            organization=organization,
+            agreement=agreement,
+            action=Action.AGREEMENT_ONBOARDED,
+            target=agreement,
+            details={"organization": organization.name},
+        )
+    audit_record(
+        actor=acting,
+        organization=organization,
+        agreement=agreement,
+        action=Action.AGREEMENT_ADMIN_ADDED,
+        target=admin,
+        details={"email": user.email, "role": admin.role},
+    )
+    return admin
+
+
 @transaction.atomic
 def agreement_invitation_accept(
     *,
@@ -322,270 +352,76 @@ def agreement_invitation_accept(
             % {"email": invitation.email, "current": user.email},
             code="wrong_email",
         )
-    now = timezone.now()
     user_email_verify(user=user)  # the link reached this mailbox, which proves the address
     agreement = Agreement.objects.select_for_update().get(pk=invitation.agreement_id)
     onboarding = agreement.customer_organization_id is None
     if onboarding:
-        if organization is not None:
-            if organization not in customer_organizations_to_join(actor=actor):
-                raise PermissionDenied
-        else:
-            organization = organization_create(
-                actor=actor,
-                name=organization_name.strip() or agreement.customer_name,
-                is_customer=True,
-                country=agreement.country,
-                default_language=agreement.default_language,
-            )
-        agreement.customer_organization = organization
-        agreement.status = Agreement.Status.ACTIVE
-        agreement.save(update_fields=["customer_organization", "status"])
+        customer = _agreement_onboard(
+            actor=actor,
+            agreement=agreement,
+            organization=organization,
+            organization_name=organization_name,
+        )
     else:
-        organization = agreement.customer_organization
-    membership_join(actor=actor, organization=organization, role=Role.MEMBER, via="agreement")
-    acting = actor_build(user=user, organization_id=organization.pk, ip_address=actor.ip_address)
-    admin, created = AgreementAdmin.objects.get_or_create(
-        agreement=agreement, user=user, defaults={"role": invitation.role}
+        customer = agreement.customer_organization
+    admin = _agreement_admin_join(
+        actor=actor,
+        agreement=agreement,
+        organization=customer,
+        role=invitation.role,
+        onboarded=onboarding,
     )
-    if not created and invitation.role == AdminRole.SUPER_ADMIN:
-        admin.role = AdminRole.SUPER_ADMIN
-        admin.save(update_fields=["role"])
-    invitation.accepted_at = now
+    invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    if onboarding:
-        audit_record(
-            actor=acting,
-            organization=organization,
-            agreement=agreement,
-            action=Action.AGREEMENT_ONBOARDED,
-            target=agreement,
-            details={"organization": organization.name},
-        )
-    audit_record(
-        actor=acting,
-        organization=organization,
-        agreement=agreement,
-        action=Action.AGREEMENT_ADMIN_ADDED,
-        target=admin,
-        details={"email": user.email, "role": admin.role},
-    )
     return admin
 
 
-# Partner access ----------------------------------------------------------------------------
-
-
-def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
-    """The agreement the three values name, under the attempt limit. Call it outside any
-    transaction: a failure must be counted, and a lockout recorded, whatever happens next."""
-    if partner_link_attempts.is_exceeded(**actor_subjects(actor)):
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
-    agreement = agreement_matching(
-        authorization_number=claim.authorization_number,
-        license_number=claim.license_number,
-        customer_email=claim.customer_email,
-    )
-    if agreement is not None:
-        return agreement
-    if partner_link_attempts.record(**actor_subjects(actor)):
-        audit_record(
-            actor=actor,
-            organization=actor.organization,
-            action=Action.PARTNER_LINK_LOCKED_OUT,
-            details={"email": actor.user.email, "ip_address": actor.ip_address},
-        )
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
-    raise ValidationError(CLAIM_MISMATCH_MESSAGE, code="mismatch")
-
-
-def _partner_link_create(
-    *, actor: Actor, agreement: Agreement, partner: Organization, method: str
-) -> PartnerLink:
-    # Locking the agreement makes two links of one partner at once end in one link.
-    agreement = (
-        Agreement.objects.select_for_update(of=("self",))
-        .select_related("partner_of_record", "customer_organization")
-        .get(pk=agreement.pk)
-    )
-    if (
-        PartnerLink.objects.active()
-        .filter(agreement=agreement, partner_organization=partner)
-        .exists()
-    ):
-        raise ValidationError(
-            _("%(partner)s already has access to Open License %(number)s.")
-            % {"partner": partner.name, "number": agreement.authorization_number},
-            code="already_linked",
-        )
-    link = PartnerLink.objects.create(
-        agreement=agreement, partner_organization=partner, method=method, linked_by=actor.user
-    )
-    audit_record(
-        actor=actor,
-        organization=partner,
-        agreement=agreement,
-        action=Action.PARTNER_LINKED,
-        target=link,
-        details={"partner": partner.name, "method": method},
-    )
-    _partner_added_notify(agreement=agreement, link=link)
-    return link
-
-
-def _partner_added_notify(*, agreement: Agreement, link: PartnerLink) -> None:
-    """The customer's super admins and the agreement's work email learn who now has access."""
-    recipients = {agreement.customer_email.casefold(): agreement.customer_email}
-    super_admins = AgreementAdmin.objects.filter(
-        agreement=agreement, role=AdminRole.SUPER_ADMIN
-    ).select_related("user")
-    for admin in super_admins:
-        recipients.setdefault(admin.user.email.casefold(), admin.user.email)
-    for key, email in recipients.items():
-        notification_enqueue(
-            kind="partner_added",
-            recipient=email,
-            language=_language_for(email, agreement),
-            dedupe_key=f"partner-added:{link.public_id}:{key}",
-            context={
-                "agreement_id": agreement.pk,
-                "partner_name": link.partner_organization.name,
-                "authorization_number": agreement.authorization_number,
-                "linked_by": link.linked_by.full_name or link.linked_by.email,
-            },
-            organization=agreement.customer_organization or link.partner_organization,
-        )
-
-
-def partner_link_claim(
-    *, actor: Actor, claim: OpenLicenseClaim, method: str = LinkMethod.NEW_LICENSE
-) -> PartnerLink:
-    """An existing partner user links a customer's Open License to their organization."""
-    partner = actor.organization
-    if partner is None or not partner.is_partner:
-        raise PermissionDenied
-    agreement = _claimed_agreement(actor=actor, claim=claim)
-    with transaction.atomic():
-        return _partner_link_create(
-            actor=actor, agreement=agreement, partner=partner, method=method
-        )
-
-
-def olp_partner_register(
-    *, actor: Actor, organization_name: str, country: str, claim: OpenLicenseClaim
-) -> PartnerLink:
-    """A signed-in person with no organization registers as an OLP partner: their partner
-    organization is created and linked to the customer's Open License, or nothing is."""
-    if actor.memberships:
-        raise PermissionDenied
-    agreement = _claimed_agreement(actor=actor, claim=claim)
-    with transaction.atomic():
-        organization = organization_create(
-            actor=actor,
-            name=organization_name.strip(),
-            is_partner=True,
-            country=country,
-            default_language=actor.user.preferred_language,
-        )
-        acting = actor_build(
-            user=actor.user, organization_id=organization.pk, ip_address=actor.ip_address
-        )
-        return _partner_link_create(
-            actor=acting,
-            agreement=agreement,
-            partner=organization,
-            method=LinkMethod.OLP_REGISTRATION,
-        )
-
-
-def licensing_wrong_email_message(*, contact_email: str, current: str) -> str:
-    return _(
-        "You came from the licensing service center as %(contact)s but are signed in to the "
-        "portal as %(current)s. Sign out, then sign in or sign up with %(contact)s."
-    ) % {"contact": contact_email, "current": current}
-
-
 @transaction.atomic
-def partner_link_from_licensing_center(
-    *, actor: Actor, agreement: Agreement, contact_email: str
-) -> PartnerLink:
-    """A partner followed "Visual Studio subscriptions: click here" in the licensing service
-    center and signed in to the portal: with the same email, they join their partner of
-    record organization (if not already in it) and it is linked to the agreement."""
+def agreement_take_charge(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    proven_email: str,
+    organization: Organization | None = None,
+    organization_name: str = "",
+) -> AgreementAdmin:
+    """Whoever proved the agreement's customer email becomes the first super admin of an
+    agreement nobody has taken charge of: the order invitation's onboarding, reached another
+    way. `proven_email` is the address a take-charge link was sent to, or issued for (the
+    welcome page issues one to a verified account with that address)."""
     user = actor.user
-    if not user.owns_email(contact_email):
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if not (
+        user.owns_email(proven_email)
+        and proven_email.casefold() == agreement.customer_email.casefold()
+    ):
+        raise PermissionDenied
+    if agreement.customer_organization_id is not None:
         raise ValidationError(
-            licensing_wrong_email_message(contact_email=contact_email, current=user.email),
-            code="wrong_email",
+            _("Somebody has already taken charge of Open License %(number)s. Ask them to add you.")
+            % {"number": agreement.authorization_number},
+            code="taken",
         )
-    partner = agreement.partner_of_record
-    if not LicensingContact.objects.filter(
-        organization=partner, email__iexact=contact_email
-    ).exists():
-        raise ValidationError(CLAIM_MISMATCH_MESSAGE, code="mismatch")
-    user_email_verify(user=user)  # the licensing link proves the mailbox
-    has_members = Membership.objects.filter(organization=partner).exists()
-    membership_join(
+    user_email_verify(user=user)  # the link reached this mailbox
+    customer = _agreement_onboard(
         actor=actor,
-        organization=partner,
-        role=Role.MEMBER if has_members else Role.OWNER,
-        via="licensing_center",
-    )
-    acting = actor_build(user=user, organization_id=partner.pk, ip_address=actor.ip_address)
-    return _partner_link_create(
-        actor=acting, agreement=agreement, partner=partner, method=LinkMethod.LICENSING_CENTER
-    )
-
-
-@transaction.atomic
-def partner_link_remove(*, actor: Actor, link: PartnerLink) -> None:
-    """The customer ends a partner's access. It takes effect on the partner's next request:
-    every partner query goes through the active links."""
-    organization = _require_customer_admin(actor, link.agreement)
-    link = (
-        PartnerLink.objects.select_for_update(of=("self",))
-        .select_related("agreement")
-        .get(pk=link.pk)
-    )
-    if not link.is_active:
-        return
-    link.removed_at = timezone.now()
-    link.removed_by = actor.user
-    link.save(update_fields=["removed_at", "removed_by"])
-    audit_record(
-        actor=actor,
+        agreement=agreement,
         organization=organization,
-        agreement=link.agreement,
-        action=Action.PARTNER_REMOVED,
-        target=link,
-        details={"partner": link.partner_organization.name},
+        organization_name=organization_name,
     )
-    _partner_removed_notify(link=link, customer=organization)
-
-
-def _partner_removed_notify(*, link: PartnerLink, customer: Organization) -> None:
-    """The partner's managers and the person who linked the agreement are told."""
-    people = {
-        membership.user.email.casefold(): membership.user
-        for membership in Membership.objects.filter(
-            organization=link.partner_organization, role__in=MANAGING_ROLES
-        ).select_related("user")
-    }
-    people.setdefault(link.linked_by.email.casefold(), link.linked_by)
-    for key, user in people.items():
-        notification_enqueue(
-            kind="partner_removed",
-            recipient=user.email,
-            language=user.preferred_language,
-            dedupe_key=f"partner-removed:{link.public_id}:{key}",
-            context={
-                "customer_name": customer.name,
-                "partner_name": link.partner_organization.name,
-                "authorization_number": link.agreement.authorization_number,
-            },
-            organization=link.partner_organization,
-        )
+    admin = _agreement_admin_join(
+        actor=actor,
+        agreement=agreement,
+        organization=customer,
+        role=AdminRole.SUPER_ADMIN,
+        onboarded=True,
+    )
+    # The order's invitation to this address has done its work.
+    AgreementInvitation.objects.filter(
+        agreement=agreement, email__iexact=user.email
+    ).pending().update(accepted_at=timezone.now(), accepted_by=user)
+    return admin
 
 
 # Licensing service center -----------------------------------------------------------------

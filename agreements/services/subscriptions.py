@@ -24,8 +24,8 @@ from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor
 
+from ..access import agreement_writable
 from ..models import Agreement, AgreementLine, Subscription, SubscriptionLevel, UsageSnapshot
-from ..selectors import agreement_access
 
 REASSIGN_AFTER = timedelta(days=90)
 
@@ -53,7 +53,8 @@ class BulkAssignError(Exception):
 
 
 def _require_access(actor: Actor, agreement: Agreement) -> None:
-    if agreement_access(actor=actor, agreement=agreement) is None:
+    """Every write here needs access that writes: a read-only partner changes nothing."""
+    if not agreement_writable(actor=actor, agreement=agreement):
         raise PermissionDenied
 
 

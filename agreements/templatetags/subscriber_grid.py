@@ -40,6 +40,11 @@ ROW = (
     "<td>{language}</td>"
     "</tr>"
 )
+# A reader who may not write (a read-only partner) gets neither the checkbox nor the link.
+READ_ONLY_ROW = ROW.replace(
+    ROW[ROW.index('<td class="grid-select">') : ROW.index("<td>{last_name}")],
+    '<td class="grid-select"></td><td>{name_cell}</td>',
+)
 NAMED = '{first_name}<span class="visually-hidden"> {last_name}</span>'
 UNNAMED = '<span aria-hidden="true">—</span><span class="visually-hidden">{name}</span>'
 # Reversed once per page; each row's URL swaps in its own GUID.
@@ -47,8 +52,9 @@ PLACEHOLDER = uuid.UUID(int=0)
 
 
 @register.simple_tag
-def subscriber_rows(page, agreement) -> SafeString:
+def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     """The <tr> of each `GridRow` of the page."""
+    row_template = ROW if writable else READ_ONLY_ROW
     date_format = formats.get_format("SHORT_DATE_FORMAT")
     zone = timezone.get_current_timezone()
     formatted: dict[datetime.date, str] = {}
@@ -85,7 +91,7 @@ def subscriber_rows(page, agreement) -> SafeString:
         else:
             name_cell = UNNAMED.format(name=escape(name))
         rows.append(
-            ROW.format(
+            row_template.format(
                 guid=guid,
                 select_label=escape(select_label % {"name": name}),
                 edit_url=edit_url.replace(placeholder, guid),

@@ -1,19 +1,24 @@
 from django.http import Http404
 
 from .. import selectors
-from ..models import AdminRole, Agreement
+from ..access import AgreementAccess
+from ..models import Agreement
 
-CUSTOMER_ADMIN = (AdminRole.SUPER_ADMIN, AdminRole.ADMIN)
+CUSTOMER_ADMIN = (AgreementAccess.SUPER_ADMIN, AgreementAccess.ADMIN)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def agreement_page(
-    request, public_id, *, allowed: tuple[str, ...] | None = None
-) -> tuple[Agreement, str]:
-    """The agreement and the actor's access to it (a role or "partner"). An actor whose
-    access is not in `allowed` gets a 404, as for any agreement they cannot see."""
+    request, public_id, *, allowed: tuple[AgreementAccess, ...] | None = None, write: bool = False
+) -> tuple[Agreement, AgreementAccess]:
+    """The agreement and the actor's access to it, or a 404 as for any agreement they cannot
+    see: when their access is not in `allowed`, and when they may not write (a read-only
+    partner) and the page writes: every POST, and the GET of a form (`write`)."""
     agreement, access = selectors.agreement_get_with_access(
         actor=request.actor, public_id=public_id
     )
     if allowed is not None and access not in allowed:
+        raise Http404
+    if (write or request.method not in SAFE_METHODS) and not access.can_write:
         raise Http404
     return agreement, access

@@ -2,10 +2,9 @@ import uuid
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,38 +18,20 @@ from .. import selectors
 from ..forms import (
     AgreementAdminInviteForm,
     LicensingSignInForm,
-    OlpPartnerRegistrationForm,
     OnboardingForm,
-    OpenLicenseClaimForm,
     OrderForm,
 )
 from ..models import AdminRole, SubscriptionLevel
 from ..services import open_license as services
+from ..services.partner_links import partner_link_refusal
 from ..tokens import (
     agreement_invitation_tokens,
-    licensing_link_read,
     licensing_link_token_make,
     licensing_sign_in_email,
 )
 from .common import CUSTOMER_ADMIN, agreement_page
 
 LICENSING_SESSION_KEY = "licensing_contact_email"
-
-
-def _linked(request, link):
-    messages.success(
-        request,
-        _("%(partner)s now manages Open License %(number)s for %(customer)s.")
-        % {
-            "partner": link.partner_organization.name,
-            "number": link.agreement.authorization_number,
-            "customer": link.agreement.customer_name,
-        },
-    )
-    url = reverse("agreements:overview", args=[link.agreement.public_id])
-    if request.htmx:
-        return HttpResponse(status=204, headers={"HX-Redirect": url})
-    return redirect(url)
 
 
 # Orders ------------------------------------------------------------------------------------
@@ -95,88 +76,6 @@ def order_new(request):
 def orders(request):
     placed = selectors.order_list(actor=request.actor)
     return render(request, "agreements/orders.html", {"orders": placed})
-
-
-# The three partner flows -------------------------------------------------------------------
-
-
-@partner_required
-def new_open_license(request):
-    """Flow 1: "+ New Open License" in the agreements dropdown opens this as a fly-out panel
-    (htmx); without JavaScript it is a page of its own."""
-    form = OpenLicenseClaimForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            link = services.partner_link_claim(actor=request.actor, claim=form.claim())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _linked(request, link)
-    template = "agreements/_new_open_license_panel.html" if request.htmx else None
-    return render(request, template or "agreements/new_open_license.html", {"form": form})
-
-
-@login_required
-def not_recognised(request):
-    """Flow 3 starts here: a signed-in person with no organization and no access."""
-    if request.actor.memberships:
-        return redirect("home")
-    return render(request, "agreements/not_recognised.html")
-
-
-@login_required
-def olp_partner_register(request):
-    if request.actor.memberships:
-        return redirect("home")
-    form = OlpPartnerRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            link = services.olp_partner_register(
-                actor=request.actor,
-                organization_name=form.cleaned_data["organization_name"],
-                country=form.cleaned_data["country"],
-                claim=form.claim(),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            organization_switch(request=request, organization=link.partner_organization)
-            return _linked(request, link)
-    return render(request, "agreements/olp_partner_register.html", {"form": form})
-
-
-def licensing_link(request, token):
-    """Flow 2 lands here from "Visual Studio subscriptions: click here" in the licensing
-    service center; the partner signs in (or signs up) to the portal with the same email."""
-    read = licensing_link_read(token)
-    agreement = None
-    if read is not None:
-        agreement_public_id, contact_email = read
-        agreement = selectors.licensing_agreement_get_or_none(
-            contact_email=contact_email, public_id=agreement_public_id
-        )
-    if agreement is None:
-        return render(request, "agreements/licensing_link_invalid.html", status=400)
-    context = {"agreement": agreement, "contact_email": contact_email, "token": token}
-    if not request.user.is_authenticated:
-        return render(request, "agreements/licensing_link.html", context)
-    error = None
-    if not request.user.owns_email(contact_email):
-        error = services.licensing_wrong_email_message(
-            contact_email=contact_email, current=request.user.email
-        )
-    elif request.method == "POST":
-        try:
-            link = services.partner_link_from_licensing_center(
-                actor=request.actor, agreement=agreement, contact_email=contact_email
-            )
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            organization_switch(request=request, organization=link.partner_organization)
-            return _linked(request, link)
-    context["error"] = error
-    return render(request, "agreements/licensing_link.html", context, status=403 if error else 200)
 
 
 # Customer onboarding and administrators ---------------------------------------------------
@@ -238,9 +137,7 @@ def overview(request, public_id):
     context = {
         "agreement": agreement,
         "access": access,
-        "partner_links": selectors.partner_link_list(agreement=agreement).filter(
-            removed_at__isnull=True
-        ),
+        "partner_links": selectors.partner_link_list_active(agreement=agreement),
         "admins": selectors.agreement_admin_list(agreement=agreement),
     }
     return render(request, "agreements/overview.html", context)
@@ -275,36 +172,6 @@ def administrators(request, public_id):
         "form": form,
     }
     return render(request, "agreements/administrators.html", context)
-
-
-# The customer stays in control ------------------------------------------------------------
-
-
-@organization_required
-def partners(request, public_id):
-    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
-    context = {
-        "agreement": agreement,
-        "access": access,
-        "links": selectors.partner_link_list(agreement=agreement),
-    }
-    return render(request, "agreements/partners.html", context)
-
-
-@organization_required
-def partner_remove(request, public_id, link_id):
-    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
-    link = selectors.partner_link_get_active(agreement=agreement, public_id=link_id)
-    if request.method == "POST":
-        services.partner_link_remove(actor=request.actor, link=link)
-        messages.success(
-            request,
-            _("%(partner)s no longer has access to this Open License.")
-            % {"partner": link.partner_organization.name},
-        )
-        return redirect("agreements:partners", public_id=agreement.public_id)
-    context = {"agreement": agreement, "access": access, "link": link}
-    return render(request, "agreements/partner_remove.html", context)
 
 
 @organization_required
@@ -385,16 +252,15 @@ def licensing_relationships(request, contact_email):
 @licensing_area
 def licensing_license(request, contact_email, public_id):
     agreement = selectors.licensing_agreement_get(contact_email=contact_email, public_id=public_id)
-    context = {
-        "agreement": agreement,
-        "contact_email": contact_email,
-        "portal_link": reverse(
-            "agreements:licensing_link",
-            args=[
-                licensing_link_token_make(
-                    agreement_public_id=agreement.public_id, email=contact_email
-                )
-            ],
-        ),
-    }
+    context = {"agreement": agreement, "contact_email": contact_email}
+    if agreement.access_removed:
+        # The customer ended the partner's access: the way back in is their invitation.
+        context["refusal"] = partner_link_refusal(
+            agreement=agreement, partner=agreement.partner_of_record
+        )
+    else:
+        token = licensing_link_token_make(
+            agreement_public_id=agreement.public_id, email=contact_email
+        )
+        context["portal_link"] = reverse("agreements:licensing_link", args=[token])
     return render(request, "agreements/licensing_license.html", context)

@@ -34,7 +34,7 @@ def _panel_or_page(request, panel: str, page: str, context: dict):
 @organization_required
 def subscriber_add(request, public_id):
     """The "Add subscriber" fly-out panel (a page of its own without JavaScript)."""
-    agreement, access = agreement_page(request, public_id)
+    agreement, access = agreement_page(request, public_id, write=True)
     form = SubscriberForm(request.POST or None, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +61,7 @@ def subscriber_add(request, public_id):
 
 @organization_required
 def subscriber_edit(request, public_id, guid):
-    agreement, access = agreement_page(request, public_id)
+    agreement, access = agreement_page(request, public_id, write=True)
     subscription = selectors.subscription_get(agreement=agreement, guid=guid)
     form = SubscriberForm.for_subscription(request.POST or None, subscription=subscription)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +85,7 @@ def subscriber_edit(request, public_id, guid):
 
 @organization_required
 def subscriber_remove(request, public_id, guid):
-    agreement, access = agreement_page(request, public_id)
+    agreement, access = agreement_page(request, public_id, write=True)
     subscription = selectors.subscription_get(agreement=agreement, guid=guid)
     if request.method == "POST":
         services.subscriptions_remove(

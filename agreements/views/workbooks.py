@@ -38,7 +38,7 @@ def _download(content: bytes | str, file_name: str, content_type: str) -> HttpRe
 
 @organization_required
 def workbook_template(request, public_id):
-    agreement, _access = agreement_page(request, public_id)
+    agreement, _access = agreement_page(request, public_id, write=True)
     return _download(
         workbooks.template_workbook(agreement),
         f"subscribers-template-{agreement.authorization_number}.xlsx",
@@ -49,7 +49,7 @@ def workbook_template(request, public_id):
 @organization_required
 def workbook_upload(request, public_id, kind):
     """Upload a workbook to add subscribers (kind "add") or edit them (kind "edit")."""
-    agreement, access = agreement_page(request, public_id)
+    agreement, access = agreement_page(request, public_id, write=True)
     if request.method == "POST":
         form = WorkbookUploadForm(request.POST, request.FILES)
         if form.is_valid():

@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -185,6 +186,13 @@ LICENSING_SIGN_IN_MAX_AGE = 60 * 60
 LICENSING_LINK_MAX_AGE = 24 * 60 * 60
 # An Open License runs this many years from the order.
 OPEN_LICENSE_TERM_YEARS = 2
+# A partner's request to manage an agreement whose customer approves new partners expires
+# unanswered after this long; both sides are told.
+PARTNER_REQUEST_EXPIRY = timedelta(days=env.int("PARTNER_REQUEST_EXPIRY_DAYS", default=30))
+# How long the links in partner emails stay valid: taking charge of an agreement from the
+# "partner was added" email, and a customer's invitation to a partner it allowed again.
+TAKE_CHARGE_MAX_AGE = 30 * 24 * 3600
+PARTNER_INVITATION_MAX_AGE = 14 * 24 * 3600
 
 # Partner network benefits. Product keys are encrypted with these Fernet keys (comma-separated,
 # newest first: the first encrypts, all decrypt; see benefits/crypto.py for rotation).
@@ -231,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
     "agreements-usage-snapshot": {
         "task": "agreements.usage.usage_snapshot_daily",
         "schedule": crontab(hour=0, minute=5),
+    },
+    # Partner requests expire, access past its end date ends, and reminders go before it.
+    "agreements-partner-links-review": {
+        "task": "agreements.partner_links_review",
+        "schedule": crontab(hour=0, minute=15),
     },
     # Support benefits whose activation delay has passed become active.
     "benefits-support-activation": {

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import AgreementLine, Subscription, SubscriptionLevel
+from agreements.models import AgreementLine, PartnerLink, Subscription, SubscriptionLevel
 
 from ..factories import (
     AgreementAdminFactory,
@@ -542,7 +542,7 @@ def test_a_linked_partner_uses_the_grid_until_the_link_is_removed(
         )
     assert [message.to[0] for message in mail.outbox] == ["ana.martin@fabrikam.example"]
 
-    link.removed_at = timezone.now()
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
     mail.outbox.clear()
 

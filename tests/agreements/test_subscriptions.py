@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from agreements.models import AdminRole, AgreementLine, Subscription, SubscriptionLevel
+from agreements.models import AdminRole, AgreementLine, PartnerLink, Subscription, SubscriptionLevel
 from agreements.services.subscriptions import SubscriberDetails, subscription_assign
 from portal.audit.models import Action, AuditEntry
 
@@ -415,7 +415,7 @@ def test_a_partner_whose_link_was_removed_gets_404_on_every_subscriber_page(
     ]
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
 
-    link.removed_at = timezone.now()
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
 
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]

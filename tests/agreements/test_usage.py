@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements import usage
-from agreements.models import AgreementLine, SubscriptionLevel, UsageSnapshot
+from agreements.models import AgreementLine, PartnerLink, SubscriptionLevel, UsageSnapshot
 from agreements.services.subscriptions import (
     SubscriberDetails,
     subscription_assign,
@@ -391,7 +391,7 @@ def test_a_linked_partner_sees_the_page_and_exports_until_the_link_is_removed(
     urls = _urls(history.agreement)
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
 
-    link.removed_at = timezone.now()
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
 
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]

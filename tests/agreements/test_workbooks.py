@@ -17,7 +17,13 @@ from openpyxl import Workbook, load_workbook
 
 from agreements import workbooks
 from agreements.forms import SubscriberForm
-from agreements.models import AgreementLine, BulkImport, Subscription, SubscriptionLevel
+from agreements.models import (
+    AgreementLine,
+    BulkImport,
+    PartnerLink,
+    Subscription,
+    SubscriptionLevel,
+)
 from agreements.services.subscriptions import (
     SubscriberDetails,
     subscription_assign,
@@ -785,7 +791,7 @@ def test_a_partner_whose_link_was_removed_gets_404_on_every_page_and_file(
     before = _every_workbook_request(partner_client, agreement, bulk_import)
     BulkImport.objects.exclude(pk=bulk_import.pk).delete()
 
-    link.removed_at = timezone.now()
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
     with django_capture_on_commit_callbacks(execute=True):
         after = _every_workbook_request(partner_client, agreement, bulk_import)
@@ -800,7 +806,7 @@ def test_a_worker_does_nothing_for_a_partner_whose_link_was_removed_meanwhile(
 ):
     link = PartnerLinkFactory(agreement=agreement, partner_organization=partner)
     bulk_import = _stored_upload(agreement, partner_user, _xlsx([_person(1)]), organization=partner)
-    link.removed_at = timezone.now()
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
 
     workbooks.bulk_import_run(bulk_import.pk)

@@ -174,6 +174,7 @@ def grow_partner_links(world: World, start: int, count: int) -> None:
             linked_by=linker,
             linked_at=_ago(n),
             # Every other one was removed since: the page lists those too.
+            status=PartnerLink.Status.REMOVED if n % 2 else PartnerLink.Status.ACTIVE,
             removed_at=_ago(n) if n % 2 else None,
             removed_by=world.customer_admin if n % 2 else None,
         )

@@ -106,4 +106,4 @@ def test_the_demo_lets_each_partner_flow_be_tried_by_hand():
     )
 
     assert flow_1.status_code == flow_3.status_code == 302
-    assert PartnerLink.objects.active().count() == 3
+    assert PartnerLink.objects.granting_access().count() == 3

@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from agreements.models import Agreement, AgreementLine, Subscription
-from agreements.services.open_license import CLAIM_MISMATCH_MESSAGE
+from agreements.services.partner_links import CLAIM_MISMATCH_MESSAGE
 from portal.accounts.models import User
 from portal.tenancy.models import Organization
 from tests.factories import UserFactory

@@ -12,6 +12,7 @@ is taught below.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -21,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from agreements.models import AgreementAdmin, BulkImport, PartnerLink, Subscription
+from agreements.models import Agreement, AgreementAdmin, BulkImport, PartnerLink, Subscription
 from agreements.services.subscriptions import SubscriberDetails, subscription_assign
 from benefits.catalogue import catalogue_install_current
 from benefits.crypto import key_decrypt
@@ -279,6 +280,9 @@ def _fingerprint(victims: Victims) -> tuple:
 class Intruder:
     label: str
     user: object | None
+    # What this visitor proved themselves (the authorization number they typed to link):
+    # their own home page may name it beside "removed by the customer".
+    knows: tuple[str, ...] = ()
 
 
 def _intruders() -> list[Intruder]:
@@ -301,15 +305,53 @@ def _intruders() -> list[Intruder]:
     return intruders
 
 
-def _removed_partner(victims: Victims) -> Intruder:
-    former = PartnerOrganizationFactory(name="Former Partners")
-    user = UserFactory(email="owner@former-partners.example")
+def _agreement_pk(victims: Victims) -> int:
+    return AgreementAdmin.objects.get(pk=victims.params["agreement_admin"]).agreement_id
+
+
+def _partner_in_state(victims: Victims, name: str, **state) -> Intruder:
+    """The owner of a partner organization whose link to the victim's agreement is in
+    `state`: it asked and waits, was declined, expired, removed, or ended by its date."""
+    former = PartnerOrganizationFactory(name=f"{name.title()} Partners")
+    user = UserFactory(email=f"owner@{name}-partners.example")
     MembershipFactory(organization=former, user=user, role=Role.OWNER)
-    agreement_pk = AgreementAdmin.objects.get(pk=victims.params["agreement_admin"]).agreement_id
     PartnerLinkFactory(
-        agreement_id=agreement_pk, partner_organization=former, removed_at=timezone.now()
+        agreement_id=_agreement_pk(victims), partner_organization=former, linked_by=user, **state
     )
-    return Intruder("partner whose link was removed", user)
+    return Intruder(f"partner whose link is {name}", user, knows=("V990011223",))
+
+
+def _partners_without_access(victims: Victims, capture) -> list[Intruder]:
+    now = timezone.now()
+    retrying = _partner_in_state(
+        victims, "removed", status=PartnerLink.Status.REMOVED, removed_at=now
+    )
+    # Removed, then retrying with the three values: refused, and still nothing to see.
+    agreement = Agreement.objects.get(pk=_agreement_pk(victims))
+    claim = {
+        "authorization_number": agreement.authorization_number,
+        "license_number": agreement.license_number,
+        "customer_email": agreement.customer_email,
+        "confirm": "on",
+    }
+    with capture(execute=True):
+        refused = _client(retrying).post(reverse("agreements:new_open_license"), claim)
+    assert "The customer removed the access" in refused.content.decode()
+    retrying.label = "partner whose link was removed, retrying"
+    return [
+        retrying,
+        _partner_in_state(
+            victims,
+            "pending",
+            status=PartnerLink.Status.PENDING,
+            request_expires_at=now + timedelta(days=30),
+        ),
+        _partner_in_state(victims, "declined", status=PartnerLink.Status.DECLINED, removed_at=now),
+        _partner_in_state(victims, "expired", status=PartnerLink.Status.EXPIRED, removed_at=now),
+        _partner_in_state(
+            victims, "past-its-end-date", ends_on=timezone.localdate() - timedelta(days=1)
+        ),
+    ]
 
 
 def _client(intruder: Intruder) -> Client:
@@ -350,13 +392,13 @@ def _refused(route: Route, intruder: Intruder, response) -> str | None:
     return f"a foreign object gave {status} {location}".strip()
 
 
-def _leaks(response, markers: list[str]) -> list[str]:
+def _leaks(response, markers: list[str], knows: tuple[str, ...] = ()) -> list[str]:
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content)
     else:
         body = response.content
     text = body.decode("utf-8", errors="replace")
-    return [marker for marker in markers if marker in text]
+    return [marker for marker in markers if marker in text and marker not in knows]
 
 
 def _sweep(routes: list[Route], victims: Victims, intruders: list[Intruder]) -> tuple[int, list]:
@@ -376,7 +418,7 @@ def _sweep(routes: list[Route], victims: Victims, intruders: list[Intruder]) -> 
                     )
                     if reason := _refused(route, intruder, response):
                         problems.append(f"{where}: {reason}")
-                    if leaked := _leaks(response, victims.markers):
+                    if leaked := _leaks(response, victims.markers, intruder.knows):
                         problems.append(f"{where}: shows {leaked}")
         after = _fingerprint(victims)
         if after != before:
@@ -389,7 +431,11 @@ def test_no_foreign_visitor_sees_or_changes_anything_on_any_page(
     django_capture_on_commit_callbacks, capsys
 ):
     victims = _victims(django_capture_on_commit_callbacks)
-    intruders = [*_intruders(), _removed_partner(victims), Intruder("anonymous visitor", None)]
+    intruders = [
+        *_intruders(),
+        *_partners_without_access(victims, django_capture_on_commit_callbacks),
+        Intruder("anonymous visitor", None),
+    ]
     routes = list(_routes())
     unfillable = [route.name for route in routes if _kwargs(route, victims) is None]
     assert unfillable == [], f"teach the sweep how to fill these patterns' parameters: {unfillable}"
@@ -401,6 +447,45 @@ def test_no_foreign_visitor_sees_or_changes_anything_on_any_page(
             f"\ntenant sweep: {len(routes)} URL patterns, {len(intruders)} kinds of visitor, "
             f"{probes} probes, {len(problems)} problems (leaks or writes)"
         )
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_read_only_partner_writes_nothing_anywhere(django_capture_on_commit_callbacks, capsys):
+    """A partner the customer made read-only sees the agreement, and every POST to every
+    URL (plain and htmx) is refused before it writes, or writes nothing; forms it cannot
+    use are a 404 too."""
+    victims = _victims(django_capture_on_commit_callbacks)
+    reader = _partner_in_state(victims, "read-only", scope=PartnerLink.Scope.READ_ONLY)
+    client = _client(reader)
+    overview = reverse("agreements:overview", args=[victims.params["agreement"]])
+    assert client.get(overview).status_code == 200, "a reader sees the agreement"
+    problems, posts = [], 0
+    for name in ("subscriber_add", "workbook_add", "workbook_template"):
+        url = reverse(f"agreements:{name}", args=[victims.params["agreement"]])
+        if client.get(url).status_code != 404:
+            problems.append(f"GET {url}: a form a reader cannot use is shown")
+    # Signing out would make the rest of the probes anonymous ones.
+    routes = [
+        route
+        for route in _routes()
+        if _kwargs(route, victims) is not None and not route.name.endswith("logout")
+    ]
+    before = _fingerprint(victims)
+    for route in routes:
+        url = reverse(route.name, kwargs=_kwargs(route, victims))
+        for headers in ({}, HTMX):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(url, headers=headers)
+            posts += 1
+            if response.status_code >= 500:
+                problems.append(f"POST {url}: server error {response.status_code}")
+        after = _fingerprint(victims)
+        if after != before:
+            problems.append(f"{route.name}: a read-only partner's POST wrote to the database")
+            before = after
+
+    with capsys.disabled():
+        print(f"\nread-only partner sweep: {posts} POSTs, {len(problems)} problems")
     assert problems == [], "\n".join(problems)
 
 

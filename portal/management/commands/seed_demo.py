@@ -159,7 +159,7 @@ class Command(BaseCommand):
                 AgreementAdmin.objects.get_or_create(
                     agreement=agreement, user=users[email], defaults={"role": AdminRole.SUPER_ADMIN}
                 )
-            if linker and not PartnerLink.objects.active().filter(agreement=agreement).exists():
+            if linker and not PartnerLink.objects.current().filter(agreement=agreement).exists():
                 PartnerLink.objects.create(
                     agreement=agreement,
                     partner_organization=partner,
