@@ -194,15 +194,18 @@ def test_person_without_organization_registers_as_olp_partner(page: Page):
     assert PartnerLink.objects.get().method == LinkMethod.OLP_REGISTRATION
 
 
-def test_partner_cannot_see_agreement_after_customer_removes_it(page: Page, new_context):
+def test_partner_removed_by_the_customer_cannot_come_back_by_flow_1_or_flow_2(
+    page: Page, new_context, live_server
+):
     customer = OrganizationFactory(name="Contoso Ltd")
-    agreement = contoso_agreement(customer_organization=customer)
+    partner = PartnerOrganizationFactory(name="Adatum Partners")
+    agreement = contoso_agreement(customer_organization=customer, partner_of_record=partner)
     super_admin = UserFactory(email="carmen@contoso.example", full_name="Carmen Diaz")
     MembershipFactory(user=super_admin, organization=customer, role=Role.OWNER)
     AgreementAdminFactory(agreement=agreement, user=super_admin, role=AdminRole.SUPER_ADMIN)
-    partner = PartnerOrganizationFactory(name="Adatum Partners")
     partner_user = UserFactory(email="priya@adatum.example", full_name="Priya Shah")
     MembershipFactory(user=partner_user, organization=partner, role=Role.OWNER)
+    LicensingContactFactory(organization=partner, email="priya@adatum.example")
     PartnerLinkFactory(agreement=agreement, partner_organization=partner, linked_by=partner_user)
 
     # The partner, in a browser of their own, is working on the agreement.
@@ -230,10 +233,12 @@ def test_partner_cannot_see_agreement_after_customer_removes_it(page: Page, new_
     page.get_by_role("button", name="Remove access").click()
 
     expect(page.get_by_role("status")).to_contain_text(
-        "Adatum Partners no longer has access to this Open License."
+        "Adatum Partners no longer has access to this Open License, and cannot link it again "
+        "until a super admin allows it."
     )
     expect(row).to_contain_text("Removed")
     expect(row.get_by_role("link", name="Remove access")).to_have_count(0)
+    expect(row.get_by_role("link", name="Allow again")).to_be_visible()
 
     # The partner's very next request for the agreement is the same 404 as any unknown page.
     response = partner_page.reload()
@@ -244,9 +249,37 @@ def test_partner_cannot_see_agreement_after_customer_removes_it(page: Page, new_
     agreements_menu_open(partner_page)
     expect(partner_page.get_by_text("No agreement to manage yet.")).to_be_visible()
     expect(agreements_menu_item(partner_page, "Contoso Ltd")).to_have_count(0)
-
     message = email_wait("priya@adatum.example")
     assert "Contoso Ltd removed the access of Adatum Partners" in message.body
+
+    # Flow 1: the three values from the Orders page, typed again: refused, and told why.
+    agreements_menu_item(partner_page, "+ New Open License").click()
+    panel = partner_page.get_by_role("dialog", name="New Open License")
+    panel.get_by_label("Authorization number").fill("V482019301")
+    panel.get_by_label("License number").fill("6048201937")
+    panel.get_by_label("Customer email").fill("licensing@contoso.example")
+    panel.get_by_label("I confirm that I act on behalf of this customer").check()
+    panel.get_by_role("button", name="Submit").click()
+    expect(panel.get_by_role("alert")).to_contain_text(
+        "The customer removed the access of Adatum Partners to Open License V482019301. "
+        "Ask the customer to invite you again."
+    )
+
+    # Flow 2: the licensing service center says so, and offers no link.
+    partner_page.goto("/licensing/")
+    partner_page.get_by_label("Email address").fill("priya@adatum.example")
+    partner_page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(partner_page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    partner_page.goto(live_link(email_wait("priya@adatum.example"), live_server))
+    partner_page.get_by_role("button", name="Continue").click()
+    summary = partner_page.get_by_role("row").filter(has_text="Contoso Ltd")
+    expect(summary).to_contain_text("Access removed by the customer")
+    partner_page.get_by_role("link", name="Contoso Ltd").click()
+    region = partner_page.get_by_role("region", name="Visual Studio subscriptions")
+    expect(region).to_contain_text("Access removed by the customer")
+    expect(region.get_by_role("link", name="click here")).to_have_count(0)
+
+    assert PartnerLink.objects.get().status == PartnerLink.Status.REMOVED
 
 
 def test_new_open_license_panel_works_from_the_keyboard(page: Page):
