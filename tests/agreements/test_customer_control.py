@@ -662,3 +662,28 @@ def test_the_partners_page_shows_every_state(partner, partner_user, customer_cli
         "Remove access",
     ):
         assert words in page, words
+
+
+# In the reader's language ---------------------------------------------------------------
+
+
+def test_a_french_super_admin_reads_the_request_and_the_partners_page_in_french(
+    approval_on,
+    partner_client,
+    super_admin,
+    customer_client,
+    agreement,
+    claim,
+    django_capture_on_commit_callbacks,
+):
+    super_admin.preferred_language = "fr"
+    super_admin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_client.post(NEW_OPEN_LICENSE, claim)
+
+    asked = next(m for m in mail.outbox if m.to == [super_admin.email])
+    assert "Contoso Partners demande à gérer votre Open License V482019301" in asked.subject
+    assert "Approuver" in asked.body and "Refuser" in asked.body
+    page = customer_client.get(_partners(agreement)).content.decode()
+    assert "En attente d'approbation" in html.unescape(page)
+    assert "Approuver" in page
