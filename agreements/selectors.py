@@ -176,7 +176,9 @@ def agreements_to_take_charge_of(*, user) -> list[Agreement]:
     return list(
         Agreement.objects.filter(
             customer_organization__isnull=True, customer_email__iexact=user.email
-        ).order_by("authorization_number")
+        )
+        .select_related("partner_of_record")
+        .order_by("authorization_number")
     )
 
 

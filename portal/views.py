@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from agreements.selectors import agreement_search, partner_link_requests
+from agreements.views.partner_links import take_charge_offers
 from benefits.selectors import partner_membership_current
 
 # Agreements per page of the home page: a partner may manage hundreds.
@@ -23,6 +24,7 @@ def home(request):
         "agreements": agreements.get_page(request.GET.get("page")),
         "query": query,
         "partner_link_requests": partner_link_requests(actor=actor),
+        "take_charge_offers": take_charge_offers(request.user),
         "partner_membership": (
             partner_membership_current(actor=actor) if organization.is_partner else None
         ),

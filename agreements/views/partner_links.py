@@ -89,12 +89,20 @@ def not_recognised(request):
     their verified address, or register as an OLP partner (flow 3)."""
     if request.actor.memberships:
         return redirect("home")
-    email = request.user.email
-    offers = [
-        (agreement, take_charge_token_make(agreement_public_id=agreement.public_id, email=email))
-        for agreement in selectors.agreements_to_take_charge_of(user=request.user)
+    context = {"take_charge_offers": take_charge_offers(request.user)}
+    return render(request, "agreements/not_recognised.html", context)
+
+
+def take_charge_offers(user) -> list[tuple]:
+    """(agreement, take-charge token) for each agreement nobody administers whose customer
+    email is the user's verified address: the welcome and home pages offer them."""
+    return [
+        (
+            agreement,
+            take_charge_token_make(agreement_public_id=agreement.public_id, email=user.email),
+        )
+        for agreement in selectors.agreements_to_take_charge_of(user=user)
     ]
-    return render(request, "agreements/not_recognised.html", {"take_charge_offers": offers})
 
 
 @login_required

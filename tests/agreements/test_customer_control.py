@@ -592,6 +592,36 @@ def test_a_verified_account_with_the_customer_email_is_offered_to_take_charge(
     assert "Contoso Partners" in client.get(response.url).content.decode()
 
 
+def test_a_customer_who_signs_up_and_verifies_the_work_email_takes_charge(
+    unonboarded, partner, partner_user, django_capture_on_commit_callbacks
+):
+    PartnerLinkFactory(agreement=unonboarded, partner_organization=partner, linked_by=partner_user)
+    visitor = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(
+            reverse("accounts:sign_up"),
+            {
+                "full_name": "Tom Tailspin",
+                "email": "it@tailspin.example",
+                "password1": "a-long-enough-passphrase-2026",
+                "password2": "a-long-enough-passphrase-2026",
+                "preferred_language": "en",
+            },
+        )
+    verification = link_in(mail.outbox[-1], "/accounts/verify/")
+    response = visitor.post(verification, follow=True)
+
+    page = response.content.decode()
+    assert "Take charge of Open License V700000001" in page
+    start = page.index('href="/agreements/take-charge/') + len('href="')
+    url = page[start : page.index('"', start)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = visitor.post(url, {"destination": "new", "organization_name": "Tailspin"})
+    assert response.url == _partners(unonboarded)
+    unonboarded.refresh_from_db()
+    assert unonboarded.admins.get().user.email == "it@tailspin.example"
+
+
 def test_an_unverified_account_is_not_offered_to_take_charge(unonboarded):
     customer = UserFactory(email="it@tailspin.example", email_verified_at=None)
 
@@ -687,3 +717,15 @@ def test_a_french_super_admin_reads_the_request_and_the_partners_page_in_french(
     page = customer_client.get(_partners(agreement)).content.decode()
     assert "En attente d'approbation" in html.unescape(page)
     assert "Approuver" in page
+
+
+def test_a_member_of_another_organization_is_offered_to_take_charge_on_the_home_page(
+    unonboarded, other_organization
+):
+    customer = UserFactory(email="it@tailspin.example", email_verified_at=timezone.now())
+    MembershipFactory(organization=other_organization, user=customer)
+
+    home = client_for(customer).get(reverse("home")).content.decode()
+
+    assert "Open Licenses waiting for you" in home
+    assert "Take charge of Open License V700000001" in home
