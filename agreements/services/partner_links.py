@@ -565,9 +565,11 @@ def _link_context(link: PartnerLink) -> dict:
     }
 
 
-def _customer_side(link: PartnerLink) -> dict[str, tuple[str, str]]:
+def _customer_side(
+    link: PartnerLink, *, with_work_email: bool = False
+) -> dict[str, tuple[str, str]]:
     """The customer's super admins, and the agreement's work email while nobody has taken
-    charge of it: casefolded address -> (address, language)."""
+    charge of it (or always, `with_work_email`): casefolded address -> (address, language)."""
     agreement = link.agreement
     people = {
         admin.user.email.casefold(): (admin.user.email, admin.user.preferred_language)
@@ -575,9 +577,9 @@ def _customer_side(link: PartnerLink) -> dict[str, tuple[str, str]]:
             agreement=agreement, role=AdminRole.SUPER_ADMIN
         ).select_related("user")
     }
-    if not people:
+    if with_work_email or not people:
         email = agreement.customer_email
-        people[email.casefold()] = (email, recipient_language(email, agreement))
+        people.setdefault(email.casefold(), (email, recipient_language(email, agreement)))
     return people
 
 
@@ -612,29 +614,19 @@ def _side_organization(link: PartnerLink, side: str) -> Organization:
 def _partner_added_notify(*, agreement: Agreement, link: PartnerLink) -> None:
     """The customer's super admins and the agreement's work email learn who now has access;
     while nobody administers the agreement, the work email's link offers to take charge."""
-    recipients = {agreement.customer_email.casefold(): agreement.customer_email}
-    super_admins = AgreementAdmin.objects.filter(
-        agreement=agreement, role=AdminRole.SUPER_ADMIN
-    ).select_related("user")
-    for admin in super_admins:
-        recipients.setdefault(admin.user.email.casefold(), admin.user.email)
-    for key, email in recipients.items():
+    onboarded = agreement.customer_organization_id is not None
+    for key, (email, language) in _customer_side(link, with_work_email=True).items():
         notification_enqueue(
             kind="partner_added",
             recipient=email,
-            language=recipient_language(email, agreement),
+            language=language,
             dedupe_key=f"partner-added:{link.public_id}:{key}",
             context={
-                "agreement_id": agreement.pk,
-                "link_id": link.pk,
-                "partner_name": link.partner_organization.name,
-                "authorization_number": agreement.authorization_number,
+                **_link_context(link),
                 "linked_by": link.linked_by.full_name or link.linked_by.email,
-                "scope_code": link.scope,
-                "ends_on": link.ends_on.isoformat() if link.ends_on else "",
-                "take_charge_email": email if agreement.customer_organization_id is None else "",
+                "take_charge_email": "" if onboarded else email,
             },
-            organization=agreement.customer_organization or link.partner_organization,
+            organization=_side_organization(link, "customer"),
         )
 
 
@@ -662,11 +654,7 @@ def _partner_removed_notify(*, link: PartnerLink) -> None:
             recipient=email,
             language=language,
             dedupe_key=f"partner-removed:{link.public_id}:{key}",
-            context={
-                "customer_name": link.agreement.customer_name,
-                "partner_name": link.partner_organization.name,
-                "authorization_number": link.agreement.authorization_number,
-            },
+            context=_link_context(link),
             organization=link.partner_organization,
         )
 
