@@ -134,6 +134,7 @@ PARTNER_CHANGES = {
     "invited": _("invitation to link again"),
     "request_expired": _("request expired"),
     "ended": _("access ended"),
+    "removed": _("access removed"),
 }
 
 

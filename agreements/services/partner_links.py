@@ -372,6 +372,7 @@ def partner_link_remove(*, actor: Actor, link: PartnerLink) -> None:
     link.save(update_fields=["status", "removed_at", "removed_by"])
     _record(actor=actor, link=link, action=Action.PARTNER_REMOVED)
     _partner_removed_notify(link=link)
+    _access_changed_notify(link=link, change="removed", by=actor)
 
 
 @transaction.atomic
@@ -661,11 +662,11 @@ def _partner_removed_notify(*, link: PartnerLink) -> None:
 
 def _access_changed_notify(*, link: PartnerLink, change: str, by: Actor | None) -> None:
     """Both sides learn of a change to a partner's access; an invitation goes to the partner
-    only."""
+    only, and a removal's note to the customer only (the partner has its own email)."""
     stamp = timezone.now().isoformat()
     by_name = (by.user.full_name or by.user.email) if by is not None else ""
     for email, language, side in _both_sides(link):
-        if change == "invited" and side == "customer":
+        if (change, side) in (("invited", "customer"), ("removed", "partner")):
             continue
         notification_enqueue(
             kind="partner_access_changed",

@@ -324,8 +324,14 @@ def test_removal_takes_effect_on_the_partners_next_request_and_the_partner_is_to
     assert linked.removed_at is not None
     assert linked.status == PartnerLink.Status.REMOVED
     told = {message.to[0]: message for message in mail.outbox}
-    assert set(told) == {"bruno.petit@contoso-partners.example", colleague.email}
+    # The partner's managers and linker, and the customer's super admins: both sides.
+    assert set(told) == {
+        "bruno.petit@contoso-partners.example",
+        colleague.email,
+        "chloe.durand@fabrikam.example",
+    }
     assert "Fabrikam Ltd removed your access" in told[colleague.email].subject
+    assert "access removed" in told["chloe.durand@fabrikam.example"].subject
 
 
 def test_partners_cannot_see_the_customers_partners_or_history_pages(
