@@ -309,6 +309,7 @@ class _PartnerLookup:
             else:
                 ids.add(public_id)
         # Operators act across tenants: an import names any organization.
+        # scoping: operators import for any organization
         found = list(Organization.objects.filter(Q(public_id__in=ids) | Q(name__in=names)))
         self.by_id = {organization.public_id: organization for organization in found}
         self.by_name: dict[str, list[Organization]] = {}

@@ -53,11 +53,11 @@ def usage_snapshot_write(*, day: date) -> int:
             # Read once the lines are locked, in a statement of its own: one that waited
             # for an assignment's lock must see the snapshot that assignment wrote.
             recorded = dict(
-                UsageSnapshot.objects.filter(
+                UsageSnapshot.objects.filter(  # scoping: nightly beat task, every line
                     day=day, line_id__gt=after, line_id__lte=batch[-1][0]
                 ).values_list("line_id", "max_assigned")
             )
-            UsageSnapshot.objects.bulk_create(
+            UsageSnapshot.objects.bulk_create(  # scoping: nightly beat task, every line
                 [
                     UsageSnapshot(line_id=line_id, day=day, max_assigned=assigned)
                     for line_id, assigned in batch
@@ -70,6 +70,7 @@ def usage_snapshot_write(*, day: date) -> int:
                 if line_id in recorded and recorded[line_id] < assigned
             ]
             if lower:
+                # scoping: nightly beat task, every line
                 UsageSnapshot.objects.filter(line_id__in=lower, day=day).update(
                     max_assigned=Subquery(assigned_now)
                 )
@@ -124,7 +125,7 @@ def maximum_usage(agreement: Agreement, today: date | None = None) -> list[Level
     past year and when, with the peak of each of the last twelve months. Two queries."""
     today = today or timezone.localdate()
     first, last = usage_window(today)
-    in_window = UsageSnapshot.objects.filter(
+    in_window = UsageSnapshot.objects.filter(  # scoping: the agreement's lines, scoped below
         line=OuterRef("pk"), day__gte=first, day__lte=last
     ).order_by("-max_assigned", "-day")
     lines = list(
@@ -139,7 +140,7 @@ def maximum_usage(agreement: Agreement, today: date | None = None) -> list[Level
     months = _month_starts(today, MONTHS_SHOWN)
     monthly: dict[tuple[int, date], int] = {
         (row["line_id"], row["month"]): row["peak"]
-        for row in UsageSnapshot.objects.filter(
+        for row in UsageSnapshot.objects.filter(  # scoping: agreement came scoped
             line__agreement=agreement, day__gte=months[0], day__lte=today
         )
         .annotate(month=TruncMonth("day"))
@@ -186,6 +187,7 @@ def usage_daily(agreement: Agreement, today: date | None = None) -> Iterator[Dai
     today = today or timezone.localdate()
     first, last = usage_window(today)
     rows = (
+        # scoping: agreement came scoped
         UsageSnapshot.objects.filter(line__agreement=agreement, day__gte=first, day__lte=last)
         .select_related("line__level")
         .annotate(

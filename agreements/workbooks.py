@@ -716,6 +716,7 @@ class _Progress:
 
     def step(self, done: int) -> None:
         if done % PROGRESS_EVERY == 0:
+            # scoping: the upload already came through the scoping path
             BulkImport.objects.filter(pk=self.bulk_import.pk).update(processed_rows=done)
 
 
@@ -928,6 +929,7 @@ def bulk_import_process(*, bulk_import: BulkImport, actor: Actor) -> None:
     try:
         with transaction.atomic():
             # Whoever locks the import first writes it: a redelivered task finds it done.
+            # scoping: the upload already came through the scoping path
             locked = BulkImport.objects.select_for_update().get(pk=bulk_import.pk)
             if locked.status in (BulkImport.Status.SUCCEEDED, BulkImport.Status.FAILED):
                 return
@@ -1005,7 +1007,7 @@ def bulk_import_create(
     content = uploaded_file.read(MAX_FILE_BYTES + 1)
     unpacked = workbook_check(content)
     with transaction.atomic():
-        bulk_import = BulkImport.objects.create(
+        bulk_import = BulkImport.objects.create(  # scoping: actor may write, checked above
             agreement=agreement,
             uploaded_by=actor.user,
             organization=actor.organization,
@@ -1026,6 +1028,7 @@ def _queue(import_id: int) -> None:
     except Exception:
         # The broker is down: say so on the page rather than leave it waiting forever.
         logger.warning("Could not queue bulk import %s.", import_id, exc_info=True)
+        # scoping: the upload this request just created
         BulkImport.objects.filter(pk=import_id, status=BulkImport.Status.PENDING).update(
             status=BulkImport.Status.FAILED,
             message=_("The workbook could not be processed just now. Upload it again later."),
@@ -1053,6 +1056,7 @@ def _uploader(bulk_import: BulkImport) -> Actor | None:
 )
 def bulk_import_run(import_id: int) -> None:
     """Process an uploaded workbook in a worker, as its uploader."""
+    # scoping: the worker acts as the uploader, whose access bulk_import_process checks
     bulk_import = BulkImport.objects.select_related("agreement", "uploaded_by").get(pk=import_id)
     if bulk_import.status in (BulkImport.Status.SUCCEEDED, BulkImport.Status.FAILED):
         return

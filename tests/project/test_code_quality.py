@@ -1,35 +1,14 @@
 """Checks the test command runs on the code itself: lint and format, migrations, scoping."""
 
-import ast
 import subprocess
 import sys
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
+from . import scoping_lint
 from .paths import ROOT
-
-# Tenant-owned models: views and forms reach them only through selectors or `visible_to`.
-TENANT_MODELS = {
-    "Organization",
-    "Membership",
-    "Invitation",
-    "AuditEntry",
-    "Notification",
-    "Agreement",
-    "AgreementLine",
-    "AgreementAdmin",
-    "AgreementInvitation",
-    "PartnerLink",
-    "LicensingContact",
-    "Subscription",
-    "PartnerMembership",
-    "PackagePurchase",
-    "Benefit",
-    "ProductKey",
-    "BenefitAssignment",
-}
-APP_DIRS = ["portal", "agreements", "benefits", "notifications"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:
@@ -53,74 +32,95 @@ def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-# The code that answers people or acts for them: views, forms, tasks, exports and what every
-# page renders. Selectors and services are the scoping path itself; email context builders
-# render a notification the outbox already addressed.
-CHECKED_FILES = (
-    "**/views.py",
-    "**/views/*.py",
-    "**/forms.py",
-    "**/forms/*.py",
-    "**/tasks.py",
-    "**/workbooks.py",
-    "**/usage.py",
-    "**/grid.py",
-    "**/context_processors.py",
-)
-# A read that no actor makes (the outbox worker, a nightly job) or that is filtered by an
-# object which came through the scoping path says so on its line, with the reason.
-JUSTIFIED = "# scoping: "
+def test_every_app_file_reads_tenant_data_only_through_the_scoping_path():
+    files = scoping_lint.checked_files(ROOT)
+    names = {path.relative_to(ROOT).as_posix() for path in files}
+    assert {"agreements/views/partner_links.py", "agreements/workbooks.py", "portal/views.py"} <= (
+        names
+    ), "the check would prove nothing"
 
-
-def _unscoped_uses(path, root=ROOT) -> list[str]:
-    source = path.read_text()
-    lines = source.splitlines()
-    tree = ast.parse(source, filename=str(path))
-    found = []
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and node.attr in {"objects", "_default_manager", "_base_manager"}
-            and isinstance(node.value, ast.Name)
-            and node.value.id in TENANT_MODELS
-        ):
-            comment = lines[node.lineno - 1].partition(JUSTIFIED)[2].strip()
-            if len(comment) < 10:
-                found.append(f"{path.relative_to(root)}:{node.lineno} {node.value.id}.{node.attr}")
-    return found
-
-
-def test_views_forms_tasks_and_exports_read_tenant_data_only_through_the_scoping_path():
-    files = [
-        path
-        for directory in APP_DIRS
-        for pattern in CHECKED_FILES
-        for path in (ROOT / directory).glob(pattern)
-    ]
-    assert {path.name for path in files} >= {"views.py", "forms.py", "tasks.py", "workbooks.py"}, (
-        "the check would prove nothing"
-    )
-
-    offenders = [use for path in files for use in _unscoped_uses(path)]
+    offenders = [str(use) for path in files for use in scoping_lint.unscoped_uses(path, ROOT)]
 
     assert offenders == [], "use a selector or Model.objects.visible_to(actor): " + ", ".join(
         offenders
     )
 
 
-def test_the_scoping_check_catches_an_unscoped_query(tmp_path):
-    sample = tmp_path / "views.py"
-    sample.write_text("from x import Agreement\n\ndef v(r):\n    return Agreement.objects.all()\n")
+def test_the_tenant_models_are_derived_and_include_every_model_with_visible_to():
+    tenant = scoping_lint.tenant_models()
+    with_visible_to = {
+        model.__name__
+        for model in apps.get_models()
+        if hasattr(model._default_manager.get_queryset(), "visible_to")
+    }
 
-    assert _unscoped_uses(sample, root=tmp_path) == ["views.py:4 Agreement.objects"]
+    assert with_visible_to <= set(tenant)
+    assert {"BulkImport", "UsageSnapshot", "PartnerLink", "Notification"} <= set(tenant)
+    assert "SubscriptionLevel" not in tenant, "catalogue data is nobody's"
 
 
-def test_the_scoping_check_accepts_only_a_read_that_gives_its_reason(tmp_path):
-    sample = tmp_path / "tasks.py"
-    sample.write_text(
-        "from x import Notification\n\n"
-        "def a():\n    return Notification.objects.all()  # scoping: the outbox worker\n"
-        "def b():\n    return Notification.objects.all()  # scoping:\n"
+def _lint(tmp_path, source: str, name: str = "views.py") -> list[str]:
+    sample = tmp_path / name
+    sample.write_text(source)
+    return [str(finding) for finding in scoping_lint.unscoped_uses(sample, tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        (
+            "from agreements.models import Agreement\n"
+            "def v(r):\n    return Agreement.objects.all()\n",
+            "views.py:3 Agreement.objects",
+        ),
+        (
+            "from django.shortcuts import get_object_or_404\n"
+            "from agreements.models import Agreement\n"
+            "def v(r, pk):\n    return get_object_or_404(Agreement, public_id=pk)\n",
+            "views.py:4 get_object_or_404(Agreement, ...)",
+        ),
+        (
+            "def v(request):\n    return request.actor.organization.customer_agreements.all()\n",
+            "views.py:2 related manager .organization.customer_agreements",
+        ),
+        (
+            "from agreements.models import Agreement as A\ndef v(r):\n    return A.objects.all()\n",
+            "views.py:3 Agreement.objects",
+        ),
+        (
+            "from django.apps import apps\n"
+            "def v(r):\n    return apps.get_model('agreements', 'Agreement').objects.all()\n",
+            "views.py:3 apps.get_model(...)",
+        ),
+        (
+            "from agreements.models import Subscription\ndef v(r):\n"
+            "    return Subscription.objects.all()  # scoping: because I said so\n",
+            "views.py:3 Subscription.objects",
+        ),
+    ],
+    ids=["manager", "get_object_or_404", "related-manager", "alias", "get_model", "fake-reason"],
+)
+def test_the_scoping_lint_catches_each_way_around_it(tmp_path, source, caught):
+    assert caught in _lint(tmp_path, source)
+
+
+def test_the_scoping_lint_accepts_a_read_that_names_its_reason(tmp_path):
+    source = (
+        "from notifications.models import Notification\n"
+        "def a():\n    return Notification.objects.all()  # scoping: the outbox worker sends\n"
     )
 
-    assert _unscoped_uses(sample, root=tmp_path) == ["tasks.py:6 Notification.objects"]
+    assert _lint(tmp_path, source, "tasks.py") == []
+
+
+def test_the_excluded_files_are_the_scoping_path_and_staff_tools_only():
+    excluded = {
+        path.relative_to(ROOT).as_posix()
+        for directory in scoping_lint.APP_DIRS
+        for path in (ROOT / directory).rglob("*.py")
+        if scoping_lint.excluded_reason(path, ROOT)
+    }
+
+    assert "agreements/views/partner_links.py" not in excluded
+    assert "agreements/services/partner_links.py" in excluded
+    assert "agreements/selectors.py" in excluded
