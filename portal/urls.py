@@ -1,7 +1,9 @@
 from anymail import urls as anymail_urls
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -26,4 +28,6 @@ urlpatterns = [
     path("", include("benefits.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
