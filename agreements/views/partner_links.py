@@ -38,8 +38,8 @@ CUSTOMER_ADMIN = (AgreementAccess.SUPER_ADMIN, AgreementAccess.ADMIN)
 
 
 def _after_link_redirect(request, link: PartnerLink):
-    """Say what the link gave, and go where the partner can use it: the agreement, or home
-    while the customer has not approved it."""
+    """Say what the link gave, and go where the partner can use it: the subscribers it came
+    to manage, or home while the customer has not approved the link."""
     numbers = {
         "partner": link.partner_organization.name,
         "number": link.agreement.authorization_number,
@@ -60,7 +60,7 @@ def _after_link_redirect(request, link: PartnerLink):
             request,
             _("%(partner)s now manages Open License %(number)s for %(customer)s.") % numbers,
         )
-        url = reverse("agreements:overview", args=[link.agreement.public_id])
+        url = reverse("agreements:subscribers", args=[link.agreement.public_id])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 

@@ -106,7 +106,7 @@ def test_a_new_partner_signs_up_with_the_same_email_and_is_linked(
     with django_capture_on_commit_callbacks(execute=True):
         linked = browser.post(portal_link)
 
-    assert linked.url == reverse("agreements:overview", args=[agreement.public_id])
+    assert linked.url == reverse("agreements:subscribers", args=[agreement.public_id])
     link = PartnerLink.objects.get(agreement=agreement)
     assert (link.partner_organization, link.method) == (partner, LinkMethod.LICENSING_CENTER)
     user = link.linked_by

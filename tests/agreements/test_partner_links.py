@@ -25,6 +25,11 @@ def _overview(agreement) -> str:
     return reverse("agreements:overview", args=[agreement.public_id])
 
 
+def _subscribers(agreement) -> str:
+    """Where a partner lands after a link: the subscribers it came to manage."""
+    return reverse("agreements:subscribers", args=[agreement.public_id])
+
+
 def _submit(client, data, capture, **headers):
     with capture(execute=True):
         return client.post(NEW_OPEN_LICENSE, data, **headers)
@@ -49,7 +54,7 @@ def test_flow_1_links_the_agreement_and_tells_the_customer(
     response = _submit(partner_client, claim, django_capture_on_commit_callbacks)
 
     assert response.status_code == 302
-    assert response.url == _overview(agreement)
+    assert response.url == _subscribers(agreement)
     link = PartnerLink.objects.get(agreement=agreement)
     assert (link.partner_organization, link.linked_by, link.method) == (
         partner,
@@ -88,7 +93,7 @@ def test_flow_1_in_the_fly_out_panel_redirects_the_whole_page(
 
     # django-htmx's client redirect: htmx follows HX-Redirect on a 200.
     assert response.status_code == 200
-    assert response.headers["HX-Redirect"] == _overview(agreement)
+    assert response.headers["HX-Redirect"] == _subscribers(agreement)
 
 
 def test_values_are_trimmed_and_the_email_is_matched_regardless_of_case(
@@ -241,7 +246,7 @@ def test_flow_3_registers_the_partner_organization_and_links_the_agreement(
         response = client.post(reverse("agreements:olp_partner_register"), data)
 
     assert response.status_code == 302
-    assert response.url == _overview(agreement)
+    assert response.url == _subscribers(agreement)
     organization = Organization.objects.get(name="Adatum Partners")
     assert organization.is_partner and organization.country == "FR"
     assert Membership.objects.get(user=newcomer).role == Role.OWNER

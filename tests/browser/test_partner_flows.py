@@ -24,7 +24,8 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "violet-kettle-harbour-91"
-OVERVIEW_URL = re.compile(r"/agreements/[0-9a-f-]{36}/$")
+# A partner lands on the subscribers it came to manage.
+SUBSCRIBERS_URL = re.compile(r"/agreements/[0-9a-f-]{36}/subscribers/$")
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -87,12 +88,13 @@ def test_partner_links_a_new_open_license_from_the_agreements_menu(page: Page):
     panel.get_by_label("Customer email").fill("licensing@contoso.example")
     panel.get_by_role("button", name="Submit").click()
 
-    expect(page).to_have_url(OVERVIEW_URL)
+    expect(page).to_have_url(SUBSCRIBERS_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.get_by_role("status").filter(has_text="now manages")).to_contain_text(
         "Adatum Partners now manages Open License V482019301 for Contoso Ltd."
     )
-    expect(page.get_by_text("You manage this agreement as the customer's partner.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Subscribers")).to_be_visible()
+    expect(page.get_by_role("link", name="Add subscriber")).to_be_visible()
     # Partners manage the subscriptions; who else has access is the customer's business.
     tabs = page.get_by_role("navigation", name="Agreement")
     expect(tabs.get_by_role("link", name="Partners")).to_have_count(0)
@@ -144,9 +146,9 @@ def test_partner_of_record_links_from_the_licensing_service_center(page: Page, l
     expect(page.get_by_role("heading", level=1)).to_have_text("Manage Visual Studio subscriptions")
     page.get_by_role("button", name="Link and continue").click()
 
-    expect(page).to_have_url(OVERVIEW_URL)
+    expect(page).to_have_url(SUBSCRIBERS_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.get_by_role("status").filter(has_text="now manages")).to_contain_text(
         "Adatum Partners now manages Open License V482019301 for Contoso Ltd."
     )
     expect(page.get_by_label("Switch organization")).to_contain_text("Adatum Partners")
@@ -177,9 +179,9 @@ def test_person_without_organization_registers_as_olp_partner(page: Page):
     page.get_by_label("I confirm that I act on behalf of this customer").check()
     page.get_by_role("button", name="Submit").click()
 
-    expect(page).to_have_url(OVERVIEW_URL)
+    expect(page).to_have_url(SUBSCRIBERS_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.get_by_role("status").filter(has_text="now manages")).to_contain_text(
         "Litware Partners now manages Open License V482019301 for Contoso Ltd."
     )
     switcher = page.get_by_label("Switch organization")
