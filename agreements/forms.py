@@ -160,6 +160,21 @@ class LicensingSignInForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
 
 
+class LevelSelect(forms.Select):
+    """The levels of an agreement, each saying how many of its seats are free; a full level
+    cannot be chosen (except the one the subscriber already holds)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.full: set[str] = set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.full:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class SubscriberForm(forms.Form):
     """One subscriber, as the add and edit panels and every row of a workbook give it."""
 
@@ -182,6 +197,7 @@ class SubscriberForm(forms.Form):
         label=_("Subscription level"),
         queryset=SubscriptionLevel.objects.none(),
         to_field_name="code",
+        widget=LevelSelect,
     )
     downloads_enabled = forms.BooleanField(label=_("Software downloads"), required=False)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
@@ -202,6 +218,35 @@ class SubscriberForm(forms.Form):
                 "country": agreement.country,
                 "language": agreement.default_language,
             }
+
+    def seats_show(self, *, held_level_code: str | None = None) -> None:
+        """Word each level with its free seats, and disable the full ones, for the panels
+        (a workbook's rows need neither). Reads the agreement's lines, which the agreement
+        pages prefetch."""
+        lines = {line.level_id: line for line in self.agreement.lines.all()}
+        field = self.fields["level"]
+        full = set()
+        labels = {}
+        for level in field.queryset:
+            line = lines[level.pk]
+            if line.seats_available <= 0 and level.code != held_level_code:
+                full.add(level.code)
+                labels[level.pk] = _("%(level)s: full, all %(purchased)s seats assigned") % {
+                    "level": level.name,
+                    "purchased": line.seats_purchased,
+                }
+            else:
+                labels[level.pk] = _("%(level)s: %(free)s of %(purchased)s seats free") % {
+                    "level": level.name,
+                    "free": line.seats_available,
+                    "purchased": line.seats_purchased,
+                }
+        field.label_from_instance = lambda level: labels[level.pk]
+        field.widget.full = full
+        if full:
+            field.help_text = _(
+                "A full level cannot be chosen: free one of its seats or order more first."
+            )
 
     @classmethod
     def for_subscription(cls, *args, subscription: Subscription, **kwargs) -> "SubscriberForm":

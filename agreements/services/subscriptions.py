@@ -8,6 +8,7 @@ The rules, for one subscriber or ten thousand:
   back at any time).
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -66,13 +67,20 @@ def _date(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
+def _number(count: int) -> str:
+    return formats.number_format(count, force_grouping=True)
+
+
 class _SeatPicker:
     """Hands out the seats of one locked line, in memory, so that one subscriber and a
     ten-thousand-row workbook follow the same rules with a handful of queries."""
 
-    def __init__(self, line: AgreementLine, now: datetime, emails: Iterable[str]):
+    def __init__(self, line: AgreementLine, now: datetime, emails: Iterable[str], needed: int = 1):
         self.line = line
         self.now = now
+        # How many seats of this line the caller asks for at once: a workbook's rows.
+        self.needed = needed
+        self.free_at_start = line.seats_purchased - line.seats_assigned
         keys = {email.strip().casefold() for email in emails}
         # Three queries whatever the size of the line: who of these people has a seat of
         # this level already, the free seats, and how many seats were ever made.
@@ -100,6 +108,22 @@ class _SeatPicker:
                 _("%(email)s already has a %(level)s subscription on this agreement.")
                 % {"email": email, "level": level},
                 code="duplicate",
+            )
+        if self.assigned >= self.line.seats_purchased and self.needed > 1:
+            raise ValidationError(
+                _(
+                    "This workbook asks for %(needed)s %(level)s seats and %(free)s of the "
+                    "%(purchased)s bought are free: remove %(over)s rows of this level or buy "
+                    "more seats."
+                )
+                % {
+                    "needed": _number(self.needed),
+                    "level": level,
+                    "free": _number(self.free_at_start),
+                    "purchased": _number(self.line.seats_purchased),
+                    "over": _number(self.needed - self.free_at_start),
+                },
+                code="no_seat",
             )
         if self.assigned >= self.line.seats_purchased:
             raise ValidationError(
@@ -239,7 +263,11 @@ def subscriptions_assign_bulk(
     with transaction.atomic():
         lines = _lock_lines(agreement, {level for level, _details in rows})
         emails = [details.sign_in_email for _level, details in rows]
-        pickers = {level_id: _SeatPicker(line, now, emails) for level_id, line in lines.items()}
+        needed = Counter(level.pk for level, _details in rows)
+        pickers = {
+            level_id: _SeatPicker(line, now, emails, needed=needed[level_id])
+            for level_id, line in lines.items()
+        }
         errors: dict[int, str] = {}
         chosen: list[Subscription] = []
         for index, (level, details) in enumerate(rows):

@@ -36,6 +36,7 @@ def subscriber_add(request, public_id):
     """The "Add subscriber" fly-out panel (a page of its own without JavaScript)."""
     agreement, access = agreement_page(request, public_id, write=True)
     form = SubscriberForm(request.POST or None, agreement=agreement)
+    form.seats_show()
     if request.method == "POST" and form.is_valid():
         try:
             subscription = services.subscription_assign(
@@ -64,6 +65,7 @@ def subscriber_edit(request, public_id, guid):
     agreement, access = agreement_page(request, public_id, write=True)
     subscription = selectors.subscription_get(agreement=agreement, guid=guid)
     form = SubscriberForm.for_subscription(request.POST or None, subscription=subscription)
+    form.seats_show(held_level_code=subscription.line.level.code)
     if request.method == "POST" and form.is_valid():
         try:
             services.subscription_update(

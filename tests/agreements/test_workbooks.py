@@ -347,7 +347,9 @@ def test_rows_beyond_the_seats_left_are_refused_one_by_one(
     errors = _errors_column(bytes(bulk_import.result))
     assert [errors[row] for row in (2, 3, 4)] == [None, None, None]
     for row in (5, 6):
-        assert errors[row].startswith("No Visual Studio Enterprise seat is left")
+        assert errors[row].startswith(
+            "This workbook asks for 5 Visual Studio Enterprise seats and 3"
+        )
     assert Subscription.objects.assigned().count() == 17
     assert _line(agreement).seats_assigned == 17
 
