@@ -115,8 +115,10 @@ class GridState:
             query = self.querystring(
                 sort=column.key, descending=current and not self.descending, page=1
             )
+            # A break opportunity after a slash ("Country/region"): a narrow column.
+            label = str(column.label).replace("/", "/\u200b")
             headers.append(
-                {"key": column.key, "label": column.label, "query": query, "aria_sort": aria_sort}
+                {"key": column.key, "label": label, "query": query, "aria_sort": aria_sort}
             )
         return headers
 

@@ -29,8 +29,8 @@ ROW = (
     "</td>"
     '<td><a href="{edit_url}">{name_cell}</a></td>'
     "<td>{last_name}</td>"
-    "<td>{sign_in_email}</td>"
-    "<td>{notification_email}</td>"
+    '<td class="grid-email">{sign_in_email}</td>'
+    '<td class="grid-email">{notification_email}</td>'
     "<td>{level}</td>"
     '<td class="numbers">{assigned}</td>'
     '<td class="numbers">{expires}</td>'

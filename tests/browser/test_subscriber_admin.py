@@ -87,7 +87,9 @@ def test_admin_adds_subscribers_in_the_panel_and_from_a_workbook_filters_and_exp
     panel.get_by_label("First name").fill("Léa")
     panel.get_by_label("Last name").fill("Bernard")
     panel.get_by_label("Sign-in email").fill("lea.bernard@fabrikam.example")
-    panel.get_by_label("Subscription level").select_option(label="Visual Studio Enterprise")
+    panel.get_by_label("Subscription level").select_option(
+        label="Visual Studio Enterprise: 10 of 10 seats free"
+    )
     panel.get_by_label("Reference").fill("R&D")
     panel.get_by_role("button", name="Add subscriber").click()
     expect(page.get_by_role("status").first).to_contain_text(
