@@ -57,6 +57,11 @@ urlpatterns = [
         name="partner_allow_again",
     ),
     path("agreements/<uuid:public_id>/history/", views.history, name="history"),
+    path(
+        "agreements/<uuid:public_id>/history/export.csv",
+        views.history_export,
+        name="history_export",
+    ),
     path("welcome/", partner_links.not_recognised, name="not_recognised"),
     path(
         "register/olp-partner/",

@@ -55,6 +55,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.audit.models import Action
 from portal.audit.services import audit_record
+from portal.spreadsheets import FORMULA_TRIGGERS, neutralised
 from portal.tenancy.context import Actor, actor_build
 
 from . import selectors
@@ -83,7 +84,6 @@ ERRORS_LISTED = 20
 SHEET_TITLE = "Subscribers"
 LISTS_TITLE = "Lists"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Workbooks are shared between people who read the portal in different languages, and the
 # upload matches columns by their header: headers and Yes/No stay in English.
 YES, NO = "Yes", "No"
@@ -155,12 +155,6 @@ EDIT_EMPTY_KEEPS = {"level", "downloads_enabled", "language"}
 
 
 # Formula safety ----------------------------------------------------------------------------
-
-
-def neutralised(value: str) -> str:
-    """`value` as a spreadsheet shows it but never runs it: an apostrophe first if a
-    spreadsheet could take it for a formula."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def _restored(value: str) -> str:
@@ -838,13 +832,16 @@ def _no_access(bulk_import: BulkImport) -> None:
     )
 
 
-def _write_add(actor: Actor, agreement: Agreement, checked: list[_CheckedRow], errors) -> str:
+def _write_add(
+    actor: Actor, agreement: Agreement, checked: list[_CheckedRow], errors, file_name: str
+) -> str:
     if checked:
         try:
             subscriptions_assign_bulk(
                 actor=actor,
                 agreement=agreement,
                 rows=[(row.level, row.details) for row in checked],
+                source=file_name,
             )
         except BulkAssignError as error:
             errors.update(
@@ -858,7 +855,12 @@ def _write_add(actor: Actor, agreement: Agreement, checked: list[_CheckedRow], e
 
 
 def _write_edit(
-    actor: Actor, agreement: Agreement, checked: list[_CheckedRow], errors, unchanged: int
+    actor: Actor,
+    agreement: Agreement,
+    checked: list[_CheckedRow],
+    errors,
+    unchanged: int,
+    file_name: str,
 ) -> str:
     for row in checked:
         try:
@@ -873,7 +875,7 @@ def _write_edit(
             organization=actor.organization,
             agreement=agreement,
             action=Action.SUBSCRIPTIONS_BULK_EDITED,
-            details={"count": len(checked)},
+            details={"count": len(checked), "file": file_name},
         )
     message = ngettext(
         "%(count)s subscriber was changed.", "%(count)s subscribers were changed.", len(checked)
@@ -934,9 +936,11 @@ def bulk_import_process(*, bulk_import: BulkImport, actor: Actor) -> None:
             if locked.status in (BulkImport.Status.SUCCEEDED, BulkImport.Status.FAILED):
                 return
             if bulk_import.kind == BulkImport.Kind.ADD:
-                message = _write_add(actor, agreement, checked, errors)
+                message = _write_add(actor, agreement, checked, errors, bulk_import.file_name)
             else:
-                message = _write_edit(actor, agreement, checked, errors, unchanged)
+                message = _write_edit(
+                    actor, agreement, checked, errors, unchanged, bulk_import.file_name
+                )
             if errors:
                 transaction.set_rollback(True)
             else:

@@ -256,8 +256,10 @@ def subscriptions_assign_bulk(
     actor: Actor,
     agreement: Agreement,
     rows: list[tuple[SubscriptionLevel, SubscriberDetails]],
+    source: str = "",
 ) -> list[Subscription]:
-    """Assign every row or none: BulkAssignError lists the rows that cannot be assigned."""
+    """Assign every row or none: BulkAssignError lists the rows that cannot be assigned.
+    `source` names where the rows came from (the workbook's file) for the History."""
     _require_access(actor, agreement)
     now = timezone.now()
     with transaction.atomic():
@@ -302,7 +304,7 @@ def subscriptions_assign_bulk(
             organization=actor.organization,
             agreement=agreement,
             action=Action.SUBSCRIPTIONS_IMPORTED,
-            details={"count": len(chosen)},
+            details={"count": len(chosen), "file": source},
         )
         _subscribers_notify(chosen, agreement=agreement, event=f"assigned:{now.isoformat()}")
     return chosen

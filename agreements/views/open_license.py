@@ -3,13 +3,13 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.audit.views import history_context, history_csv
 from portal.limits import email_subject, invitation_limit_enforce, licensing_sign_in_limit
 from portal.tenancy.decorators import organization_required, partner_required
 from portal.tenancy.services import organization_switch
@@ -178,9 +178,15 @@ def administrators(request, public_id):
 def history(request, public_id):
     agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
     entries = selectors.agreement_history(agreement=agreement)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    context = {"agreement": agreement, "access": access, "page": page}
+    context = {"agreement": agreement, "access": access, **history_context(request, entries)}
     return render(request, "agreements/history.html", context)
+
+
+@organization_required
+def history_export(request, public_id):
+    agreement, _access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
+    entries = selectors.agreement_history(agreement=agreement)
+    return history_csv(request, entries, f"history-{agreement.authorization_number}.csv")
 
 
 # Licensing service center -----------------------------------------------------------------

@@ -1,15 +1,11 @@
 """The Maximum usage page and its CSV exports."""
 
-import csv
-from collections.abc import Iterable
-
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from portal.spreadsheets import csv_response
 from portal.tenancy.decorators import organization_required
 
 from ..usage import maximum_usage, usage_daily, usage_window
@@ -37,17 +33,6 @@ def usage(request, public_id):
     return render(request, "agreements/usage.html", context)
 
 
-def _csv_response(file_name: str, rows: Iterable[Iterable]) -> HttpResponse:
-    """A CSV file Excel opens as UTF-8 (byte order mark first)."""
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition_header(True, file_name)},
-    )
-    response.write("\ufeff")
-    csv.writer(response).writerows(rows)
-    return response
-
-
 @organization_required
 def usage_export(request, public_id):
     """Per level: seats purchased, assigned now, the highest in the past year and its day."""
@@ -71,7 +56,7 @@ def usage_export(request, public_id):
         for level in maximum_usage(agreement, today)
     ]
     file_name = f"maximum-usage-{agreement.authorization_number}-{today.isoformat()}.csv"
-    return _csv_response(file_name, [header, *rows])
+    return csv_response(file_name, [header, *rows])
 
 
 @organization_required
@@ -85,7 +70,7 @@ def usage_export_daily(request, public_id):
         for day in usage_daily(agreement, today)
     )
     file_name = f"maximum-usage-daily-{agreement.authorization_number}-{today.isoformat()}.csv"
-    return _csv_response(file_name, [header, *rows])
+    return csv_response(file_name, [header, *rows])
 
 
 urlpatterns = [

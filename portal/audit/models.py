@@ -3,7 +3,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
     from portal.tenancy.context import Actor
@@ -132,3 +134,15 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    @property
+    def concerning(self) -> str:
+        """Whom or what the entry is about, as the History shows it: a bulk change says
+        how many subscribers and which workbook."""
+        details = self.details or {}
+        if "count" in details:
+            count = ngettext("%(count)s subscriber", "%(count)s subscribers", details["count"]) % {
+                "count": number_format(details["count"], force_grouping=True)
+            }
+            return f"{count} · {details['file']}" if details.get("file") else count
+        return details.get("partner") or details.get("email") or self.target_repr

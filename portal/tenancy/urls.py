@@ -28,5 +28,6 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path("organization/history/", views.history, name="history"),
+    path("organization/history/export.csv", views.history_export, name="history_export"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit.selectors import audit_entry_list
+from portal.audit.views import history_context, history_csv
 from portal.limits import email_resend_limit_enforce, invitation_limit_enforce
 
 from . import selectors, services
@@ -159,5 +159,11 @@ def invitation_accept(request, token):
 
 @organization_manager_required
 def history(request):
-    page = Paginator(audit_entry_list(actor=request.actor), 50).get_page(request.GET.get("page"))
-    return render(request, "tenancy/history.html", {"page": page})
+    entries = audit_entry_list(actor=request.actor)
+    return render(request, "tenancy/history.html", history_context(request, entries))
+
+
+@organization_manager_required
+def history_export(request):
+    entries = audit_entry_list(actor=request.actor)
+    return history_csv(request, entries, "history.csv")

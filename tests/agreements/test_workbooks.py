@@ -212,6 +212,8 @@ def test_a_good_workbook_adds_every_subscriber_and_emails_them(
     third = Subscription.objects.get(sign_in_email="person3@fabrikam.example")
     assert third.language == "fr" and third.country == "", "the agreement's language"
     assert _line(agreement).seats_assigned == 3
+    history = customer_client.get(reverse("agreements:history", args=[agreement.public_id]))
+    assert "3 subscribers · subscribers.xlsx" in history.content.decode()
     assert sorted(message.to[0] for message in mail.outbox) == [
         "lea.perso@example.com",
         "person1@fabrikam.example",
