@@ -7,6 +7,8 @@ from django.utils import translation
 
 from .kinds import email_kind_get
 
+TEXT_ENGINE = "text"
+
 
 @dataclass(frozen=True)
 class RenderedEmail:
@@ -29,8 +31,15 @@ def email_render(
             full_context.update(email.preview)
         elif email.build_context is not None:
             full_context.update(email.build_context(context))
-        subject = render_to_string(f"{email.template_prefix}/subject.txt", full_context)
-        text = render_to_string(f"{email.template_prefix}/body.txt", full_context)
+        # Text is not HTML: the subject and text part are rendered without escaping, the
+        # HTML part with it. The subject is one line whatever a name holds (no header
+        # injection: its line breaks are folded into spaces here, and Django refuses any).
+        subject = render_to_string(
+            f"{email.template_prefix}/subject.txt", full_context, using=TEXT_ENGINE
+        )
+        text = render_to_string(
+            f"{email.template_prefix}/body.txt", full_context, using=TEXT_ENGINE
+        )
         html = render_to_string(f"{email.template_prefix}/body.html", full_context)
     return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
 

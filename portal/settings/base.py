@@ -94,6 +94,15 @@ TEMPLATES = [
             ],
         },
     },
+    # Plain text (email subjects and text parts): nothing is HTML, so nothing is escaped;
+    # "D'Arcy & Jo" stays as written. notifications/rendering.py renders with it by name.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {
