@@ -106,6 +106,15 @@ def agreement_admin_list(*, agreement: Agreement) -> QuerySet[AgreementAdmin]:
     return AgreementAdmin.objects.filter(agreement=agreement).select_related("user")
 
 
+def agreement_invitation_list_addressed_to(*, user) -> list[AgreementInvitation]:
+    """Pending, unexpired invitations to administer an agreement, sent to the user's verified
+    address, for the welcome page."""
+    if not user.is_authenticated or not user.is_verified:
+        return []
+    invitations = AgreementInvitation.objects.pending().filter(email__iexact=user.email)
+    return [i for i in invitations.select_related("agreement") if not i.is_expired]
+
+
 def agreement_invitation_list_pending(*, agreement: Agreement) -> QuerySet[AgreementInvitation]:
     return (
         AgreementInvitation.objects.filter(agreement=agreement)

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.tenancy.decorators import organization_required, partner_required
+from portal.tenancy.selectors import invitation_list_addressed_to
 from portal.tenancy.services import organization_switch
+from portal.tenancy.tokens import invitation_token_make
 
 from .. import selectors
 from ..access import AgreementAccess
@@ -26,6 +28,7 @@ from ..models import PartnerLink
 from ..services import open_license as agreement_services
 from ..services import partner_links as services
 from ..tokens import (
+    agreement_invitation_tokens,
     licensing_link_read,
     partner_invitation_read,
     take_charge_read,
@@ -89,8 +92,34 @@ def not_recognised(request):
     their verified address, or register as an OLP partner (flow 3)."""
     if request.actor.memberships:
         return redirect("home")
-    context = {"take_charge_offers": take_charge_offers(request.user)}
+    user = request.user
+    context = {
+        "take_charge_offers": take_charge_offers(user),
+        "subscriptions": selectors.my_subscription_list(user=user)[:10],
+        "invitations": _invitations_waiting(user),
+    }
     return render(request, "agreements/not_recognised.html", context)
+
+
+def _invitations_waiting(user) -> list[tuple[str, str]]:
+    """(what it invites to, its link) for each invitation sent to the user's verified
+    address: someone who signed up directly still finds them."""
+    to_organizations = [
+        (invitation.organization.name, invitation_token_make(invitation), "tenancy")
+        for invitation in invitation_list_addressed_to(user=user)
+    ]
+    to_agreements = [
+        (
+            _("Open License %(number)s") % {"number": invitation.agreement.authorization_number},
+            agreement_invitation_tokens.make(invitation),
+            "agreements",
+        )
+        for invitation in selectors.agreement_invitation_list_addressed_to(user=user)
+    ]
+    return [
+        (label, reverse(f"{app}:invitation_accept", args=[token]))
+        for label, token, app in to_organizations + to_agreements
+    ]
 
 
 def take_charge_offers(user) -> list[tuple]:
