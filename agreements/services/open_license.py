@@ -72,10 +72,12 @@ def order_place(
     seats: dict[SubscriptionLevel, int],
     default_language: str,
     country: str = "",
+    numbers: tuple[str, str] | None = None,
 ) -> Agreement:
     """A partner orders an Open License for a customer; the customer is invited to name
     administrators and open their subscriptions. `partner` is the acting organization, or
-    the one an operator's import names."""
+    the one an operator's import names. `numbers` (authorization, license) are the ones the
+    licensing system already gave, for the demo world; otherwise fresh ones are drawn."""
     if not partner.is_partner:
         raise PermissionDenied
     seats = {level: quantity for level, quantity in seats.items() if quantity}
@@ -88,7 +90,7 @@ def order_place(
         )
     if country and not COUNTRY_CODE.fullmatch(country):
         raise ValidationError(_("The country must be a two-letter code."), code="country")
-    authorization_number, license_number = _agreement_numbers_generate()
+    authorization_number, license_number = numbers or _agreement_numbers_generate()
     today = timezone.localdate()
     agreement = Agreement.objects.create(
         authorization_number=authorization_number,

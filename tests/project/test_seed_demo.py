@@ -107,3 +107,19 @@ def test_the_demo_lets_each_partner_flow_be_tried_by_hand():
 
     assert flow_1.status_code == flow_3.status_code == 302
     assert PartnerLink.objects.granting_access().count() == 3
+
+
+def test_the_demo_world_is_made_through_the_services_so_its_history_is_a_users():
+    call_command("seed_demo")
+    northwind = Agreement.objects.get(customer_name="Northwind Traders")
+    david = Client()
+    david.force_login(User.objects.get(email="david.kim@northwind.example"))
+
+    history = david.get(reverse("agreements:history", args=[northwind.public_id]))
+
+    actions = set(AuditEntry.objects.filter(agreement=northwind).values_list("action", flat=True))
+    assert {"agreement.ordered", "agreement.onboarded", "partner.linked"} <= actions
+    page = history.content.decode()
+    assert "Partner added" in page and "Contoso Partners" in page
+    link = PartnerLink.objects.get(agreement=northwind)
+    assert link.linked_by.email == "bruno.petit@contoso-partners.example"

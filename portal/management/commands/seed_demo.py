@@ -4,16 +4,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.models import (
-    AdminRole,
-    Agreement,
-    AgreementAdmin,
-    AgreementLine,
-    LicensingContact,
-    LinkMethod,
-    PartnerLink,
-    SubscriptionLevel,
-)
+from agreements.models import Agreement, AgreementInvitation, LicensingContact, SubscriptionLevel
+from agreements.services.open_license import agreement_invitation_accept, order_place
+from agreements.services.partner_links import OpenLicenseClaim, partner_link_claim
 from agreements.services.subscriptions import SubscriberDetails, subscriptions_assign_bulk
 from benefits.models import BenefitPackage, PackagePurchase, PartnerMembership
 from benefits.services import package_provision, package_purchase
@@ -130,42 +123,10 @@ class Command(BaseCommand):
 
         partner = organizations["Contoso Partners"]
         LicensingContact.objects.get_or_create(organization=partner, email=LICENSING_CONTACT)
+        for row in AGREEMENTS:
+            if not Agreement.objects.filter(authorization_number=row[0]).exists():
+                self._agreement(row, partner=partner, users=users, organizations=organizations)
         year = timezone.localdate().year
-        for authorization, license_number, name, email, customer, lines, linker in AGREEMENTS:
-            agreement, _ = Agreement.objects.get_or_create(
-                authorization_number=authorization,
-                defaults={
-                    "license_number": license_number,
-                    "customer_name": name,
-                    "customer_email": email,
-                    "customer_organization": organizations.get(customer),
-                    "partner_of_record": partner,
-                    "status": Agreement.Status.ACTIVE if customer else Agreement.Status.PENDING,
-                    "starts_on": date(year, 1, 1),
-                    "ends_on": date(year + 2, 12, 31),
-                    "default_language": organizations[customer].default_language
-                    if customer
-                    else "en",
-                    "country": organizations[customer].country if customer else "GB",
-                },
-            )
-            for code, seats in lines:
-                AgreementLine.objects.get_or_create(
-                    agreement=agreement,
-                    level=SubscriptionLevel.objects.get(code=code),
-                    defaults={"seats_purchased": seats},
-                )
-            if customer:
-                AgreementAdmin.objects.get_or_create(
-                    agreement=agreement, user=users[email], defaults={"role": AdminRole.SUPER_ADMIN}
-                )
-            if linker and not PartnerLink.objects.current().filter(agreement=agreement).exists():
-                PartnerLink.objects.create(
-                    agreement=agreement,
-                    partner_organization=partner,
-                    method=LinkMethod.NEW_LICENSE,
-                    linked_by=users[linker],
-                )
         PartnerMembership.objects.get_or_create(
             organization=partner,
             starts_on=date(year, 1, 1),
@@ -187,6 +148,40 @@ class Command(BaseCommand):
         self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
         self._subscribers(customer=users["chloe.durand@fabrikam.example"])
         self._benefits(partner=partner, users=users)
+
+    def _agreement(self, row, *, partner, users, organizations) -> None:
+        """One Open License as people would have made it: Ana orders it, the customer's
+        owner accepts the invitation into their organization, and the linker links it by
+        "+ New Open License"; History, audit and emails are theirs."""
+        authorization, license_number, name, email, customer, lines, linker = row
+        levels = {level.code: level for level in SubscriptionLevel.objects.all()}
+        organization = organizations.get(customer)
+        ana = users["ana.martin@contoso-partners.example"]
+        agreement = order_place(
+            actor=actor_build(user=ana, organization_id=partner.pk),
+            partner=partner,
+            customer_name=name,
+            customer_email=email,
+            seats={levels[code]: seats for code, seats in lines},
+            default_language=organization.default_language if organization else "en",
+            country=organization.country if organization else "GB",
+            numbers=(authorization, license_number),
+        )
+        if organization is not None:
+            agreement_invitation_accept(
+                actor=actor_build(user=users[email], organization_id=organization.pk),
+                invitation=AgreementInvitation.objects.get(agreement=agreement, email=email),
+                organization=organization,
+            )
+        if linker:
+            partner_link_claim(
+                actor=actor_build(user=users[linker], organization_id=partner.pk),
+                claim=OpenLicenseClaim(
+                    authorization_number=authorization,
+                    license_number=license_number,
+                    customer_email=email,
+                ),
+            )
 
     def _subscribers(self, *, customer: User) -> None:
         agreement = Agreement.objects.get(authorization_number="V482019301")
