@@ -2,7 +2,9 @@
 
 import os
 
-os.environ.setdefault("DEBUG", "true")
+# The demo shows the product's own 403, 404 and 500 pages, as users see them; a developer
+# who wants Django's debug pages runs with DEBUG=true.
+os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "insecure-local-development-key-never-used-in-production")
 # A fixed development key for product keys; production requires its own.
 os.environ.setdefault("BENEFIT_KEY_ENCRYPTION_KEYS", "zx5hk1rdNFSAs7GiKUWNQ1VirVfBWI3uhTZzBRFCS-M=")
