@@ -729,3 +729,19 @@ def test_a_member_of_another_organization_is_offered_to_take_charge_on_the_home_
 
     assert "Open Licenses waiting for you" in home
     assert "Take charge of Open License V700000001" in home
+
+
+def test_the_refusal_page_does_not_name_the_agreement_in_the_header(
+    removed, partner, partner_user, partner_client, agreement
+):
+    agreement.partner_of_record = partner
+    agreement.save()
+    LicensingContactFactory(organization=partner, email=partner_user.email)
+
+    page = partner_client.get(_licensing_link(agreement, partner_user.email)).content.decode()
+
+    assert REMOVED in page
+    start = page.index('id="agreements-menu"')
+    header = page[start : page.index("</summary>", start)]
+    assert agreement.authorization_number not in header
+    assert "Choose" in header
