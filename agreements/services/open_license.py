@@ -381,7 +381,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
     """The agreement the three values name, under the attempt limit. Call it outside any
     transaction: a failure must be counted, and a lockout recorded, whatever happens next."""
     if partner_link_attempts.is_exceeded(**actor_subjects(actor)):
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
+        raise partner_link_attempts.locked_error(**actor_subjects(actor))
     agreement = agreement_matching(
         authorization_number=claim.authorization_number,
         license_number=claim.license_number,
@@ -396,7 +396,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
             action=Action.PARTNER_LINK_LOCKED_OUT,
             details={"email": actor.user.email, "ip_address": actor.ip_address},
         )
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
+        raise partner_link_attempts.locked_error(**actor_subjects(actor))
     raise ValidationError(CLAIM_MISMATCH_MESSAGE, code="mismatch")
 
 

@@ -65,6 +65,12 @@ def order_new(request):
         initial={"default_language": request.actor.organization.default_language},
     )
     if request.method == "POST" and form.is_valid():
+        try:
+            # Each order emails an invitation with the partner's words: the invitation budget.
+            invitation_limit_enforce(actor=request.actor)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "agreements/order_new.html", {"form": form}, status=429)
         data = form.cleaned_data
         agreement = services.order_place(
             actor=request.actor,

@@ -171,9 +171,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Linking a partner to an agreement: failed attempts allowed per user and per IP address
-# within the window (seconds) before the form refuses to check more.
+# Linking a partner to an agreement: failed attempts allowed per user, and per IP address (a
+# larger budget: an office's people share one), within the window (seconds) before the form
+# refuses to check more.
 PARTNER_LINK_ATTEMPT_LIMIT = env.int("PARTNER_LINK_ATTEMPT_LIMIT", default=5)
+PARTNER_LINK_ATTEMPT_IP_LIMIT = env.int("PARTNER_LINK_ATTEMPT_IP_LIMIT", default=25)
 PARTNER_LINK_ATTEMPT_WINDOW = env.int("PARTNER_LINK_ATTEMPT_WINDOW", default=15 * 60)
 # Rate limits (portal/limits.py), each a number of attempts within a window in seconds:
 # invitations sent, per inviting user and per organization;
