@@ -83,6 +83,11 @@ class AttemptLimit:
         # A count whose end was not recorded (written before it was) ends with its window.
         return max(ends.get(f"{key}:ends", now + self.window_seconds) - now for key in over)
 
+    def reset(self, **subjects: object) -> None:
+        """Forget the subjects' counts (their windows start again at the next attempt)."""
+        keys = list(self._keys(subjects))
+        cache.delete_many(keys + [f"{key}:ends" for key in keys])
+
     def record(self, **subjects: object) -> bool:
         """Count one attempt; True when this one reached a budget (worth an audit entry)."""
         return any(count == limit for count, limit in self._count(subjects))
@@ -142,6 +147,14 @@ licensing_sign_in_limit = AttemptLimit(
     scope="licensing-sign-in",
     limit=settings.PASSWORD_RESET_LIMIT,
     window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
+)
+# Failed sign-ins for one account from every address together: django-axes locks out an
+# address after five failures for the account, this stops many addresses from each getting
+# five (counted for any address typed, with or without an account, so it tells nothing).
+sign_in_account_limit = AttemptLimit(
+    scope="sign-in-account",
+    limit=settings.SIGN_IN_ACCOUNT_LIMIT,
+    window_seconds=settings.SIGN_IN_ACCOUNT_LIMIT_WINDOW,
 )
 email_resend_limit = AttemptLimit(
     scope="email-resend",

@@ -10,8 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.limits import email_subject, sign_in_account_limit
+
 from . import services
 from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
+from .lockout import lockout_username
 from .models import User
 from .proofs import email_proven_by
 from .tokens import email_verification_token
@@ -33,6 +36,14 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Too many failures for this account from every address together: paused everywhere,
+        # before any password is checked (django-axes counts each address on its own).
+        email = lockout_username(request, {"username": request.POST.get("username")})
+        if email and sign_in_account_limit.is_exceeded(account=email_subject(email)):
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
+
 
 class SignOutView(auth_views.LogoutView):
     pass
@@ -52,24 +63,28 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         proven = invited_email is not None and invited_email.casefold() == email.casefold()
-        try:
-            user = services.user_signup(
-                email=email,
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                preferred_language=form.cleaned_data["preferred_language"],
-                email_proven=proven,
-            )
-        except IntegrityError:
-            # Two sign-ups for one address at the same moment: the database let one through.
-            form.add_error("email", SignUpForm.taken_message)
-            return render(request, "accounts/sign_up.html", {"form": form, "next": next_url})
+        details = {
+            "email": email,
+            "full_name": form.cleaned_data["full_name"],
+            "password": form.cleaned_data["password1"],
+            "preferred_language": form.cleaned_data["preferred_language"],
+        }
+        if proven and not User.objects.filter(email__iexact=email).exists():
+            try:
+                user = services.user_signup(**details, email_proven=True)
+            except IntegrityError:
+                pass  # two sign-ups for one address at once: the other one has it
+            else:
+                login(request, user, backend=BACKEND)
+                return redirect(next_url or "home")
         if proven:
-            login(request, user, backend=BACKEND)
-            return redirect(next_url or "home")
-        if next_url:
-            request.session[AFTER_VERIFICATION_KEY] = next_url
-        return render(request, "accounts/verification_sent.html", {"email": user.email})
+            # The link proved this mailbox: its holder learns nothing new from being told.
+            form.add_error("email", SignUpForm.taken_message)
+        else:
+            # The same answer, and the same work, whether or not the address has an account.
+            if services.user_signup_request(**details) and next_url:
+                request.session[AFTER_VERIFICATION_KEY] = next_url
+            return render(request, "accounts/verification_sent.html", {"email": email})
     context = {
         "form": form,
         "next": next_url,
@@ -152,6 +167,16 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        session = self.request.session
+        # Django keeps the link's token in the session until the new password is chosen; a
+        # visitor who never does must not leave it behind for the session's two weeks.
+        held = auth_views.INTERNAL_RESET_SESSION_TOKEN in session
+        if held and not self.request.user.is_authenticated:
+            session.set_expiry(settings.PASSWORD_RESET_SESSION_AGE)
+        return response
+
     def form_valid(self, form):
         response = super().form_valid(form)
         services.sign_in_lockout_lift(user=form.user)

@@ -124,6 +124,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# A visitor who followed a reset link has this long (seconds) to choose the new password:
+# the session holding the link's token then expires, and accounts.sessions_expired_clear
+# deletes it.
+PASSWORD_RESET_SESSION_AGE = 15 * 60
 
 # Sign-in lockout: five failures for one address from one client locks that pair out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -184,6 +188,10 @@ INVITATION_LIMIT_WINDOW = env.int("INVITATION_LIMIT_WINDOW", default=60 * 60)
 # password reset requests, per address and per IP address (past it, no more emails go);
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 PASSWORD_RESET_LIMIT_WINDOW = env.int("PASSWORD_RESET_LIMIT_WINDOW", default=60 * 60)
+# failed sign-ins for one account from all addresses together (past it, signing in to that
+# account is paused everywhere until the window ends or its holder resets the password);
+SIGN_IN_ACCOUNT_LIMIT = env.int("SIGN_IN_ACCOUNT_LIMIT", default=20)
+SIGN_IN_ACCOUNT_LIMIT_WINDOW = env.int("SIGN_IN_ACCOUNT_LIMIT_WINDOW", default=60 * 60)
 # emails sent again (subscription, invitation, verification), per user or address and per IP.
 EMAIL_RESEND_LIMIT = env.int("EMAIL_RESEND_LIMIT", default=10)
 EMAIL_RESEND_LIMIT_WINDOW = env.int("EMAIL_RESEND_LIMIT_WINDOW", default=10 * 60)
@@ -238,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
     "agreements-usage-snapshot": {
         "task": "agreements.usage.usage_snapshot_daily",
         "schedule": crontab(hour=0, minute=5),
+    },
+    # Expired sessions go, with any password-reset token an abandoned one still held.
+    "accounts-sessions-expired-clear": {
+        "task": "accounts.sessions_expired_clear",
+        "schedule": crontab(minute=17),
     },
     # Support benefits whose activation delay has passed become active.
     "benefits-support-activation": {
