@@ -9,7 +9,11 @@ class AgreementsConfig(AppConfig):
         from portal.accounts.proofs import email_proof_register
 
         from . import emails  # noqa: F401  (registers the email kinds)
-        from .tokens import agreement_invitation_tokens, licensing_link_proven_email
+        from .tokens import (
+            agreement_invitation_tokens,
+            licensing_link_proof_spend,
+            licensing_link_proven_email,
+        )
 
         email_proof_register(agreement_invitation_tokens.proven_email)
-        email_proof_register(licensing_link_proven_email)
+        email_proof_register(licensing_link_proven_email, spend=licensing_link_proof_spend)

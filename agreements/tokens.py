@@ -1,15 +1,18 @@
-"""Signed links of the agreements app; none is stored.
+"""Signed links of the agreements app; none is stored (a spent one leaves a digest).
 
 - Agreement invitations (customer onboarding, admins): single-use, like organization
   invitations.
-- Licensing service center: a sign-in link emailed to a licensing contact, and the
-  "Visual Studio subscriptions: click here" link, which carries the agreement and the
-  contact's email into the portal.
+- Licensing service center: a sign-in link emailed to a licensing contact (one use, short
+  life), and the "Visual Studio subscriptions: click here" link, which carries the agreement
+  and the contact's email into the portal (proof of the mailbox once).
 """
+
+import secrets
 
 from django.conf import settings
 from django.core import signing
 
+from portal.accounts.links import link_is_spent, link_spend
 from portal.tenancy.tokens import InvitationTokens
 
 from .models import AgreementInvitation
@@ -26,17 +29,29 @@ _LICENSING_LINK_SALT = "agreements.licensing.link"
 
 
 def licensing_sign_in_token_make(email: str) -> str:
-    return signing.dumps({"e": email}, salt=_LICENSING_SIGN_IN_SALT)
+    # The nonce makes every emailed link a different token, each spent on its own.
+    return signing.dumps({"e": email, "n": secrets.token_urlsafe(6)}, salt=_LICENSING_SIGN_IN_SALT)
 
 
 def licensing_sign_in_email(token: str) -> str | None:
+    """The licensing contact's email from an unexpired, unspent sign-in link, or None."""
     try:
         payload = signing.loads(
             token, salt=_LICENSING_SIGN_IN_SALT, max_age=settings.LICENSING_SIGN_IN_MAX_AGE
         )
-        return str(payload["e"])
+        email = str(payload["e"])
     except (signing.BadSignature, KeyError, TypeError):
         return None
+    return None if link_is_spent(token) else email
+
+
+def licensing_sign_in_spend(token: str) -> str | None:
+    """Sign in with the link: its email the first time, None ever after (or if it is no
+    good), so that a link read from a mailbox, a log or a browser's history opens nothing."""
+    email = licensing_sign_in_email(token)
+    if email is None or not link_spend(token=token, max_age=settings.LICENSING_SIGN_IN_MAX_AGE):
+        return None
+    return email
 
 
 def licensing_link_token_make(*, agreement_public_id: str, email: str) -> str:
@@ -56,6 +71,10 @@ def licensing_link_read(token: str) -> tuple[str, str] | None:
 
 def licensing_link_proven_email(token: str) -> str | None:
     # The link was made in a licensing-center session opened from a link emailed to this
-    # address, so following it proves the mailbox as much as that email did.
+    # address, so following it proves the mailbox as much as that email did: once.
     read = licensing_link_read(token)
-    return read[1] if read else None
+    return read[1] if read and not link_is_spent(token) else None
+
+
+def licensing_link_proof_spend(token: str) -> None:
+    link_spend(token=token, max_age=settings.LICENSING_LINK_MAX_AGE)

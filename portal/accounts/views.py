@@ -16,7 +16,7 @@ from . import services
 from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
 from .lockout import lockout_username
 from .models import User
-from .proofs import email_proven_by
+from .proofs import email_proof_spend, email_proven_by
 from .tokens import email_verification_token
 
 AFTER_VERIFICATION_KEY = "after_verification_url"
@@ -75,6 +75,7 @@ def sign_up(request):
             except IntegrityError:
                 pass  # two sign-ups for one address at once: the other one has it
             else:
+                email_proof_spend(token)
                 login(request, user, backend=BACKEND)
                 return redirect(next_url or "home")
         if proven:

@@ -195,8 +195,9 @@ SIGN_IN_ACCOUNT_LIMIT_WINDOW = env.int("SIGN_IN_ACCOUNT_LIMIT_WINDOW", default=6
 # emails sent again (subscription, invitation, verification), per user or address and per IP.
 EMAIL_RESEND_LIMIT = env.int("EMAIL_RESEND_LIMIT", default=10)
 EMAIL_RESEND_LIMIT_WINDOW = env.int("EMAIL_RESEND_LIMIT_WINDOW", default=10 * 60)
-# Licensing service center: how long its emailed sign-in link and its "click here" link work.
-LICENSING_SIGN_IN_MAX_AGE = 60 * 60
+# Licensing service center: how long its emailed sign-in link (once) and its "click here"
+# link work.
+LICENSING_SIGN_IN_MAX_AGE = 15 * 60
 LICENSING_LINK_MAX_AGE = 24 * 60 * 60
 # An Open License runs this many years from the order.
 OPEN_LICENSE_TERM_YEARS = 2
