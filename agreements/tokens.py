@@ -33,8 +33,10 @@ def licensing_sign_in_token_make(email: str) -> str:
     return signing.dumps({"e": email, "n": secrets.token_urlsafe(6)}, salt=_LICENSING_SIGN_IN_SALT)
 
 
-def licensing_sign_in_email(token: str) -> str | None:
-    """The licensing contact's email from an unexpired, unspent sign-in link, or None."""
+def licensing_sign_in_email(token: str, *, spend: bool = False) -> str | None:
+    """The licensing contact's email from an unexpired, unspent sign-in link, or None. With
+    `spend` (signing in) the link is used up: a link read again from a mailbox, a log or a
+    browser's history opens nothing."""
     try:
         payload = signing.loads(
             token, salt=_LICENSING_SIGN_IN_SALT, max_age=settings.LICENSING_SIGN_IN_MAX_AGE
@@ -42,16 +44,11 @@ def licensing_sign_in_email(token: str) -> str | None:
         email = str(payload["e"])
     except (signing.BadSignature, KeyError, TypeError):
         return None
+    if spend:
+        return (
+            email if link_spend(token=token, max_age=settings.LICENSING_SIGN_IN_MAX_AGE) else None
+        )
     return None if link_is_spent(token) else email
-
-
-def licensing_sign_in_spend(token: str) -> str | None:
-    """Sign in with the link: its email the first time, None ever after (or if it is no
-    good), so that a link read from a mailbox, a log or a browser's history opens nothing."""
-    email = licensing_sign_in_email(token)
-    if email is None or not link_spend(token=token, max_age=settings.LICENSING_SIGN_IN_MAX_AGE):
-        return None
-    return email
 
 
 def licensing_link_token_make(*, agreement_public_id: str, email: str) -> str:

@@ -31,7 +31,6 @@ from ..tokens import (
     licensing_link_read,
     licensing_link_token_make,
     licensing_sign_in_email,
-    licensing_sign_in_spend,
 )
 from .common import CUSTOMER_ADMIN, agreement_page
 
@@ -353,10 +352,8 @@ def licensing_sign_in(request):
 
 
 def licensing_sign_in_link(request, token):
-    email = licensing_sign_in_email(token)
-    if request.method == "POST":
-        # Mail scanners follow links; only the person's click signs in, and only once.
-        email = licensing_sign_in_spend(token)
+    # Mail scanners follow links; only the person's click signs in, and only once.
+    email = licensing_sign_in_email(token, spend=request.method == "POST")
     if email is None:
         return render(request, "agreements/licensing_link_invalid.html", status=400)
     if request.method == "POST":
