@@ -1,21 +1,15 @@
-import logging
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError
 
 from portal.limits import email_subject, password_reset_limit
 from portal.tenancy.context import Actor
 
 from .models import User
-from .services import password_reset_request
-from .tasks import password_reset_request_run
-
-logger = logging.getLogger(__name__)
+from .tasks import lookup_enqueue, password_reset_request_run
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -101,12 +95,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         except ValidationError:
             # The page answers the same either way, so it reveals nothing: no more emails go.
             return
-        try:
-            password_reset_request_run.delay(email)
-        except OperationalError:
-            # No broker for the moment: the person still gets their link, a little later.
-            logger.warning("Could not queue a password reset; looking the address up here.")
-            password_reset_request(email=email)
+        lookup_enqueue(password_reset_request_run, email)
 
 
 class LanguageForm(forms.Form):

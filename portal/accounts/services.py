@@ -82,6 +82,17 @@ def email_verification_send(*, user: User) -> None:
     )
 
 
+def email_verification_resend(*, email: str) -> bool:
+    """Send a new verification link if `email` has an unverified, active account."""
+    user = User.objects.filter(
+        email__iexact=email.strip(), email_verified_at__isnull=True, is_active=True
+    ).first()
+    if user is None:
+        return False
+    email_verification_send(user=user)
+    return True
+
+
 def email_verification_resend_allowed(*, email: str, ip_address: str | None) -> bool:
     """Count one request for a new verification link, per address and per IP address; False
     past the resend limit. Whether or not an account exists, the same count goes up."""

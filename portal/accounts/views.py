@@ -17,6 +17,7 @@ from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, Sign
 from .lockout import lockout_username
 from .models import User
 from .proofs import email_proof_spend, email_proven_by
+from .tasks import email_verification_resend_run, lookup_enqueue
 from .tokens import email_verification_token
 
 AFTER_VERIFICATION_KEY = "after_verification_url"
@@ -118,12 +119,9 @@ def resend_verification(request):
         allowed = services.email_verification_resend_allowed(
             email=email, ip_address=request.META.get("REMOTE_ADDR")
         )
-        user = User.objects.filter(
-            email__iexact=email, email_verified_at__isnull=True, is_active=True
-        ).first()
-        if allowed and user is not None:
-            services.email_verification_send(user=user)
-        # The same answer whether or not the address has an account.
+        if allowed:
+            lookup_enqueue(email_verification_resend_run, email)
+        # The same answer, after the same work, whether or not the address has an account.
         return render(
             request, "accounts/verification_sent.html", {"email": form.cleaned_data["email"]}
         )

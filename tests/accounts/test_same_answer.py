@@ -1,6 +1,7 @@
-"""Password reset answers a known and an unknown address after the same work: the page
-looks nothing up, it queues one task (which does), so neither its content nor its queries
-nor its time say whether an account exists. bench/enumeration.py prints the two timings."""
+"""Password reset (and asking for a new verification link) answers a known and an unknown
+address after the same work: the page looks nothing up, it queues one task (which does), so
+neither its content nor its queries nor its time say whether an account exists.
+bench/enumeration.py prints the two timings."""
 
 import base64
 import json
@@ -33,27 +34,35 @@ def queued_tasks(queue: str) -> list[tuple[str, list]]:
     ]
 
 
-def reset_asked(client, email: str, queue: str) -> tuple[list[str], list]:
+def asked(client, url: str, email: str, queue: str) -> tuple[list[str], list]:
     """The SQL the request ran (values left out) and the tasks it queued."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(reverse("accounts:password_reset"), {"email": email})
-    assert response.status_code == 302
+        response = client.post(url, {"email": email})
+    assert response.status_code in (200, 302)
     shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"]) for query in queries]
     tasks = queued_tasks(queue)
     assert [arguments for _, arguments in tasks] == [[email]]
     return shapes, [name for name, _ in tasks]
 
 
+@pytest.mark.parametrize(
+    ("url", "task"),
+    [
+        ("accounts:password_reset", "accounts.password_reset_request"),
+        ("accounts:resend_verification", "accounts.email_verification_resend"),
+    ],
+    ids=["password reset", "new verification link"],
+)
 def test_a_known_and_an_unknown_address_run_the_same_queries_and_queue_the_same_task(
-    client, broker_queue
+    client, broker_queue, url, task
 ):
-    UserFactory(email="ana@example.com")
+    UserFactory(email="ana@example.com", email_verified_at=None)
 
-    known = reset_asked(client, "ana@example.com", broker_queue)
-    unknown = reset_asked(client, "nobody@example.com", broker_queue)
+    known = asked(client, reverse(url), "ana@example.com", broker_queue)
+    unknown = asked(client, reverse(url), "nobody@example.com", broker_queue)
 
     assert known == unknown
-    assert known[1] == ["accounts.password_reset_request"]
+    assert known[1] == [task]
     assert not Notification.objects.exists(), "the page itself sends nothing"
 
 
