@@ -6,6 +6,10 @@ import gc
 import multiprocessing
 import os
 
+# portal.wsgi's default, set before logger_class below imports the portal package (whose
+# Celery app would otherwise default to the local settings first).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, one per CPU and one more. A request is a few short queries and a template,
 # so a worker seldom waits: more workers than CPUs only take turns, and on a busy 2-CPU
