@@ -6,6 +6,10 @@ import gc
 import multiprocessing
 import os
 
+# portal.wsgi's default, set before logger_class below imports the portal package (whose
+# Celery app would otherwise default to the local settings first).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, one per CPU and one more. A request is a few short queries and a template,
 # so a worker seldom waits: more workers than CPUs only take turns, and on a busy 2-CPU
@@ -23,6 +27,18 @@ max_requests_jitter = 500
 # The application is imported once, before the workers fork: a replacement worker serves at
 # once instead of spending a second importing Django (and the workers share that memory).
 preload_app = True
+# Access lines (when --access-logfile asks for them, as docker compose does) name the client,
+# the request, the answer, its size and time, the referer and the browser; the logger
+# replaces every token of a link in them with [redacted] (portal/log_redaction.py).
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+logger_class = "portal.gunicorn_hooks.TokenRedactingLogger"
+
+
+def on_starting(server):
+    """In the master, before anything is served: answers carry no `Server: gunicorn`."""
+    from portal.gunicorn_hooks import server_banner_remove
+
+    server_banner_remove()
 
 
 def when_ready(server):

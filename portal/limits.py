@@ -6,13 +6,15 @@ an email address): an attempt is refused as soon as any of them is over the limi
 count's window starts at its first attempt and does not slide."""
 
 import hashlib
-from dataclasses import dataclass
+import math
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.audit.models import Action
 from portal.audit.services import audit_record
@@ -21,9 +23,12 @@ from portal.tenancy.context import Actor
 if TYPE_CHECKING:
     from portal.tenancy.models import Organization
 
-RATE_LIMITED_MESSAGE = _(
-    "You have done this too many times in a short while. For your security, it is paused for "
-    "up to %(minutes)s minutes: try again then."
+RATE_LIMITED_MESSAGE = ngettext_lazy(
+    "You have done this too many times in a short while. For your security, it is paused: "
+    "try again in %(minutes)s minute.",
+    "You have done this too many times in a short while. For your security, it is paused: "
+    "try again in %(minutes)s minutes.",
+    "minutes",
 )
 
 
@@ -37,40 +42,66 @@ def email_subject(email: str) -> str:
     return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
 
 
+def _now() -> float:
+    return time.time()
+
+
+def minutes_left(seconds: float) -> int:
+    """Whole minutes, rounded up, so that "try again in 1 minute" is never too early."""
+    return max(1, math.ceil(seconds / 60))
+
+
 @dataclass(frozen=True)
 class AttemptLimit:
     scope: str
     limit: int
     window_seconds: int
+    # Subjects counted with their own budget, e.g. {"ip": 25}: an office behind one address
+    # is many people, so its budget is larger than one user's.
+    subject_limits: dict[str, int] = field(default_factory=dict)
 
-    def _keys(self, subjects: dict[str, object]) -> list[str]:
-        return [
-            f"attempts:{self.scope}:{name}:{value}"
+    def _keys(self, subjects: dict[str, object]) -> dict[str, int]:
+        """Each subject's count key, with the budget that applies to it."""
+        return {
+            f"attempts:{self.scope}:{name}:{value}": self.subject_limits.get(name, self.limit)
             for name, value in subjects.items()
             if value not in (None, "")
-        ]
+        }
 
     def is_exceeded(self, **subjects: object) -> bool:
-        counts = cache.get_many(self._keys(subjects))
-        return any(count >= self.limit for count in counts.values())
+        return self.seconds_left(**subjects) > 0
+
+    def seconds_left(self, **subjects: object) -> float:
+        """How long until every subject over its budget is allowed again (0: none is)."""
+        keys = self._keys(subjects)
+        counts = cache.get_many(list(keys))
+        over = [key for key, count in counts.items() if count >= keys[key]]
+        if not over:
+            return 0
+        ends = cache.get_many([f"{key}:ends" for key in over])
+        now = _now()
+        # A count whose end was not recorded (written before it was) ends with its window.
+        return max(ends.get(f"{key}:ends", now + self.window_seconds) - now for key in over)
+
+    def reset(self, **subjects: object) -> None:
+        """Forget the subjects' counts (their windows start again at the next attempt)."""
+        keys = list(self._keys(subjects))
+        cache.delete_many(keys + [f"{key}:ends" for key in keys])
 
     def record(self, **subjects: object) -> bool:
-        """Count one attempt; True when this one reached the limit (worth an audit entry)."""
-        reached = False
-        for count in self._count(subjects):
-            reached = reached or count == self.limit
-        return reached
+        """Count one attempt; True when this one reached a budget (worth an audit entry)."""
+        return any(count == limit for count, limit in self._count(subjects))
 
     def enforce(
         self, *, actor: Actor, organization: "Organization | None" = None, **subjects: object
     ) -> None:
-        """Count one attempt, or refuse it with RATE_LIMITED_MESSAGE when it is beyond the
-        limit. The first refusal of a window goes in `organization`'s history. Call it outside
-        any transaction, so that a refusal's audit entry stays."""
+        """Count one attempt, or refuse it with RATE_LIMITED_MESSAGE (and the real time left)
+        when it is beyond a budget. The first refusal of a window goes in `organization`'s
+        history. Call it outside any transaction, so that a refusal's audit entry stays."""
         counts = self._count(subjects)
-        if all(count <= self.limit for count in counts):
+        if all(count <= limit for count, limit in counts):
             return
-        if self.limit + 1 in counts:
+        if any(count == limit + 1 for count, limit in counts):
             audit_record(
                 actor=actor,
                 organization=organization,
@@ -80,20 +111,23 @@ class AttemptLimit:
         raise ValidationError(
             RATE_LIMITED_MESSAGE,
             code="rate_limited",
-            params={"minutes": max(1, self.window_seconds // 60)},
+            params={"minutes": minutes_left(self.seconds_left(**subjects))},
         )
 
-    def _count(self, subjects: dict[str, object]) -> list[int]:
+    def _count(self, subjects: dict[str, object]) -> list[tuple[int, int]]:
+        """(count, budget) of each subject, after counting this attempt."""
         counts = []
-        for key in self._keys(subjects):
+        for key, limit in self._keys(subjects).items():
             # The window starts at the first attempt; add() does nothing if it is running.
-            cache.add(key, 0, timeout=self.window_seconds)
+            if cache.add(key, 0, timeout=self.window_seconds):
+                cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
             try:
                 count = cache.incr(key)
             except ValueError:  # expired between add() and incr()
                 cache.set(key, 1, timeout=self.window_seconds)
+                cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
                 count = 1
-            counts.append(count)
+            counts.append((count, limit))
         return counts
 
 
@@ -113,6 +147,14 @@ licensing_sign_in_limit = AttemptLimit(
     scope="licensing-sign-in",
     limit=settings.PASSWORD_RESET_LIMIT,
     window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
+)
+# Failed sign-ins for one account from every address together: django-axes locks out an
+# address after five failures for the account, this stops many addresses from each getting
+# five (counted for any address typed, with or without an account, so it tells nothing).
+sign_in_account_limit = AttemptLimit(
+    scope="sign-in-account",
+    limit=settings.SIGN_IN_ACCOUNT_LIMIT,
+    window_seconds=settings.SIGN_IN_ACCOUNT_LIMIT_WINDOW,
 )
 email_resend_limit = AttemptLimit(
     scope="email-resend",

@@ -1,9 +1,9 @@
 from anymail import urls as anymail_urls
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 
@@ -19,6 +19,12 @@ def _tracking_webhooks() -> list:
     return [pattern for pattern in anymail_urls.urlpatterns if pattern.name in wanted]
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says. Looked up per request: the
+    hashed file name exists only once collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("portal.tenancy.urls")),
@@ -28,6 +34,5 @@ urlpatterns = [
     path("", include("benefits.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("admin/", admin.site.urls),
-    # Browsers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]

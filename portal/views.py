@@ -30,3 +30,9 @@ def home(request):
         ),
     }
     return render(request, "home.html", context)
+
+
+def csrf_failure(request, reason=""):
+    """A refused forged (or stale) post, in the portal's layout and the reader's language;
+    `reason` is for logs, never for the page."""
+    return render(request, "403_csrf.html", status=403)

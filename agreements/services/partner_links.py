@@ -47,10 +47,6 @@ CLAIM_MISMATCH_MESSAGE = gettext_lazy(
     "These details do not match an Open License. Enter the authorization number, the license "
     "number and the customer's email exactly as they appear on the agreement."
 )
-CLAIM_LOCKED_MESSAGE = gettext_lazy(
-    "Too many unsuccessful attempts. For your security, checking is paused: try again in "
-    "15 minutes."
-)
 # Reminders go to both sides this many days before a partner's access ends.
 ENDING_REMINDER_DAYS = (30, 7, 1)
 
@@ -138,7 +134,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
     """The agreement the three values name, under the attempt limit. Call it outside any
     transaction: a failure must be counted, and a lockout recorded, whatever happens next."""
     if partner_link_attempts.is_exceeded(**actor_subjects(actor)):
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
+        raise partner_link_attempts.locked_error(**actor_subjects(actor))
     agreement = agreement_matching(
         authorization_number=claim.authorization_number,
         license_number=claim.license_number,
@@ -153,7 +149,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
             action=Action.PARTNER_LINK_LOCKED_OUT,
             details={"email": actor.user.email, "ip_address": actor.ip_address},
         )
-        raise ValidationError(CLAIM_LOCKED_MESSAGE, code="locked")
+        raise partner_link_attempts.locked_error(**actor_subjects(actor))
     raise ValidationError(CLAIM_MISMATCH_MESSAGE, code="mismatch")
 
 

@@ -46,6 +46,12 @@ def order_new(request):
         initial={"default_language": request.actor.organization.default_language},
     )
     if request.method == "POST" and form.is_valid():
+        try:
+            # Each order emails an invitation with the partner's words: the invitation budget.
+            invitation_limit_enforce(actor=request.actor)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "agreements/order_new.html", {"form": form}, status=429)
         data = form.cleaned_data
         agreement = services.order_place(
             actor=request.actor,
@@ -219,11 +225,11 @@ def licensing_sign_in(request):
 
 
 def licensing_sign_in_link(request, token):
-    email = licensing_sign_in_email(token)
+    # Mail scanners follow links; only the person's click signs in, and only once.
+    email = licensing_sign_in_email(token, spend=request.method == "POST")
     if email is None:
         return render(request, "agreements/licensing_link_invalid.html", status=400)
     if request.method == "POST":
-        # Mail scanners follow links; only the person's click signs in.
         request.session[LICENSING_SESSION_KEY] = email
         return redirect("agreements:licensing_relationships")
     return render(request, "agreements/licensing_sign_in_confirm.html", {"email": email})

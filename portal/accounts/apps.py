@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import emails  # noqa: F401  (registers the email kinds)
+        from . import emails, signals  # noqa: F401  (registers the email kinds and receivers)

@@ -42,3 +42,36 @@ def password_reset_context(context: dict) -> dict:
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", args=[_uid(user), token])
     return {"reset_url": absolute_url(path)}
+
+
+def _links() -> dict:
+    return {
+        "sign_in_url": absolute_url(reverse("accounts:login")),
+        "reset_url": absolute_url(reverse("accounts:password_reset")),
+    }
+
+
+@email_kind(
+    "sign_up_attempted",
+    label=_("Someone tried to create an account with your address"),
+    preview={
+        "full_name": "Ana Martin",
+        "sign_in_url": absolute_url("/accounts/sign-in/"),
+        "reset_url": absolute_url("/accounts/password/reset/"),
+    },
+)
+def sign_up_attempted_context(context: dict) -> dict:
+    return _links()
+
+
+@email_kind(
+    "sign_in_locked",
+    label=_("Sign-in paused after failed attempts"),
+    preview={
+        "full_name": "Ana Martin",
+        "sign_in_url": absolute_url("/accounts/sign-in/"),
+        "reset_url": absolute_url("/accounts/password/reset/"),
+    },
+)
+def sign_in_locked_context(context: dict) -> dict:
+    return _links()

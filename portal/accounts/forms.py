@@ -9,7 +9,7 @@ from portal.limits import email_subject, password_reset_limit
 from portal.tenancy.context import Actor
 
 from .models import User
-from .services import password_reset_send
+from .tasks import lookup_enqueue, password_reset_request_run
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -57,10 +57,8 @@ class SignUpForm(forms.Form):
     taken_message = _("An account already uses this address. Sign in, or reset your password.")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(self.taken_message, code="taken")
-        return email
+        # Whether the address has an account is not the form's to say (see user_signup_request).
+        return self.cleaned_data["email"].strip()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -81,8 +79,9 @@ class ResendVerificationForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, except that the email goes through the outbox and a Celery worker, and
-    that requests are rate limited per address and per IP address."""
+    """Django's form, except that the address is looked up by a Celery task (whose email goes
+    through the outbox), and that requests are rate limited per address and per IP
+    address."""
 
     def save(self, request=None, **kwargs) -> None:
         email = self.cleaned_data["email"]
@@ -96,8 +95,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         except ValidationError:
             # The page answers the same either way, so it reveals nothing: no more emails go.
             return
-        for user in self.get_users(email):
-            password_reset_send(user=user)
+        lookup_enqueue(password_reset_request_run, email)
 
 
 class LanguageForm(forms.Form):

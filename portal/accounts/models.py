@@ -77,3 +77,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def owns_email(self, email: str) -> bool:
         return self.email.casefold() == email.strip().casefold()
+
+
+class SpentLink(models.Model):
+    """A one-use link that was used: only a digest of its token, kept until the link would
+    have died anyway (then accounts.sessions_expired_clear deletes the row). A signed link
+    stores nothing when it is made; this is what makes it single-use."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    spent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"link spent at {self.spent_at:%Y-%m-%d %H:%M}"

@@ -10,10 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.limits import email_subject, sign_in_account_limit
+
 from . import services
 from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
+from .lockout import lockout_username
 from .models import User
-from .proofs import email_proven_by
+from .proofs import email_proof_spend, email_proven_by
+from .tasks import email_verification_resend_run, lookup_enqueue
 from .tokens import email_verification_token
 
 AFTER_VERIFICATION_KEY = "after_verification_url"
@@ -32,6 +36,14 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Too many failures for this account from every address together: paused everywhere,
+        # before any password is checked (django-axes counts each address on its own).
+        email = lockout_username(request, {"username": request.POST.get("username")})
+        if email and sign_in_account_limit.is_exceeded(account=email_subject(email)):
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -52,24 +64,29 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         proven = invited_email is not None and invited_email.casefold() == email.casefold()
-        try:
-            user = services.user_signup(
-                email=email,
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                preferred_language=form.cleaned_data["preferred_language"],
-                email_proven=proven,
-            )
-        except IntegrityError:
-            # Two sign-ups for one address at the same moment: the database let one through.
-            form.add_error("email", SignUpForm.taken_message)
-            return render(request, "accounts/sign_up.html", {"form": form, "next": next_url})
+        details = {
+            "email": email,
+            "full_name": form.cleaned_data["full_name"],
+            "password": form.cleaned_data["password1"],
+            "preferred_language": form.cleaned_data["preferred_language"],
+        }
+        if proven and not User.objects.filter(email__iexact=email).exists():
+            try:
+                user = services.user_signup(**details, email_proven=True)
+            except IntegrityError:
+                pass  # two sign-ups for one address at once: the other one has it
+            else:
+                email_proof_spend(token)
+                login(request, user, backend=BACKEND)
+                return redirect(next_url or "home")
         if proven:
-            login(request, user, backend=BACKEND)
-            return redirect(next_url or "home")
-        if next_url:
-            request.session[AFTER_VERIFICATION_KEY] = next_url
-        return render(request, "accounts/verification_sent.html", {"email": user.email})
+            # The link proved this mailbox: its holder learns nothing new from being told.
+            form.add_error("email", SignUpForm.taken_message)
+        else:
+            # The same answer, and the same work, whether or not the address has an account.
+            if services.user_signup_request(**details) and next_url:
+                request.session[AFTER_VERIFICATION_KEY] = next_url
+            return render(request, "accounts/verification_sent.html", {"email": email})
     context = {
         "form": form,
         "next": next_url,
@@ -102,12 +119,9 @@ def resend_verification(request):
         allowed = services.email_verification_resend_allowed(
             email=email, ip_address=request.META.get("REMOTE_ADDR")
         )
-        user = User.objects.filter(
-            email__iexact=email, email_verified_at__isnull=True, is_active=True
-        ).first()
-        if allowed and user is not None:
-            services.email_verification_send(user=user)
-        # The same answer whether or not the address has an account.
+        if allowed:
+            lookup_enqueue(email_verification_resend_run, email)
+        # The same answer, after the same work, whether or not the address has an account.
         return render(
             request, "accounts/verification_sent.html", {"email": form.cleaned_data["email"]}
         )
@@ -152,6 +166,16 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        session = self.request.session
+        # Django keeps the link's token in the session until the new password is chosen; a
+        # visitor who never does must not leave it behind for the session's two weeks.
+        held = auth_views.INTERNAL_RESET_SESSION_TOKEN in session
+        if held and not self.request.user.is_authenticated:
+            session.set_expiry(settings.PASSWORD_RESET_SESSION_AGE)
+        return response
+
     def form_valid(self, form):
         response = super().form_valid(form)
         services.sign_in_lockout_lift(user=form.user)

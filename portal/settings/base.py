@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.PrivateAnswersMiddleware",
     "portal.accounts.middleware.UserLanguageMiddleware",
     "portal.tenancy.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,10 +128,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A refused forged post answers in the portal's layout and language, not Django's bare page.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# A visitor who followed a reset link has this long (seconds) to choose the new password:
+# the session holding the link's token then expires, and accounts.sessions_expired_clear
+# deletes it.
+PASSWORD_RESET_SESSION_AGE = 15 * 60
 
 # Sign-in lockout: five failures for one address from one client locks that pair out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -142,6 +149,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "portal.accounts.lockout.lockout_username"
 
 LANGUAGE_CODE = "en"
+# The language cookie goes with links followed from other sites, not with their posts.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
@@ -176,9 +185,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Linking a partner to an agreement: failed attempts allowed per user and per IP address
-# within the window (seconds) before the form refuses to check more.
+# Linking a partner to an agreement: failed attempts allowed per user, and per IP address (a
+# larger budget: an office's people share one), within the window (seconds) before the form
+# refuses to check more.
 PARTNER_LINK_ATTEMPT_LIMIT = env.int("PARTNER_LINK_ATTEMPT_LIMIT", default=5)
+PARTNER_LINK_ATTEMPT_IP_LIMIT = env.int("PARTNER_LINK_ATTEMPT_IP_LIMIT", default=25)
 PARTNER_LINK_ATTEMPT_WINDOW = env.int("PARTNER_LINK_ATTEMPT_WINDOW", default=15 * 60)
 # Rate limits (portal/limits.py), each a number of attempts within a window in seconds:
 # invitations sent, per inviting user and per organization;
@@ -187,11 +198,16 @@ INVITATION_LIMIT_WINDOW = env.int("INVITATION_LIMIT_WINDOW", default=60 * 60)
 # password reset requests, per address and per IP address (past it, no more emails go);
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 PASSWORD_RESET_LIMIT_WINDOW = env.int("PASSWORD_RESET_LIMIT_WINDOW", default=60 * 60)
+# failed sign-ins for one account from all addresses together (past it, signing in to that
+# account is paused everywhere until the window ends or its holder resets the password);
+SIGN_IN_ACCOUNT_LIMIT = env.int("SIGN_IN_ACCOUNT_LIMIT", default=20)
+SIGN_IN_ACCOUNT_LIMIT_WINDOW = env.int("SIGN_IN_ACCOUNT_LIMIT_WINDOW", default=60 * 60)
 # emails sent again (subscription, invitation, verification), per user or address and per IP.
 EMAIL_RESEND_LIMIT = env.int("EMAIL_RESEND_LIMIT", default=10)
 EMAIL_RESEND_LIMIT_WINDOW = env.int("EMAIL_RESEND_LIMIT_WINDOW", default=10 * 60)
-# Licensing service center: how long its emailed sign-in link and its "click here" link work.
-LICENSING_SIGN_IN_MAX_AGE = 60 * 60
+# Licensing service center: how long its emailed sign-in link (once) and its "click here"
+# link work.
+LICENSING_SIGN_IN_MAX_AGE = 15 * 60
 LICENSING_LINK_MAX_AGE = 24 * 60 * 60
 # An Open License runs this many years from the order.
 OPEN_LICENSE_TERM_YEARS = 2
@@ -254,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.partner_links_review",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Expired sessions go, with any password-reset token an abandoned one still held.
+    "accounts-sessions-expired-clear": {
+        "task": "accounts.sessions_expired_clear",
+        "schedule": crontab(minute=17),
+    },
     # Support benefits whose activation delay has passed become active.
     "benefits-support-activation": {
         "task": "benefits.tasks.support_activations_run",
@@ -286,7 +307,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No token of a link in any line (portal/log_redaction.py).
+    "filters": {"tokens_redact": {"()": "portal.log_redaction.TokenRedactingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["tokens_redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

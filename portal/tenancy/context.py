@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .models import MANAGING_ROLES, Membership, Permission
+from .models import MANAGING_ROLES, Membership, Permission, role_rank
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -44,6 +44,15 @@ class Actor:
     @property
     def role(self) -> str | None:
         return self.membership.role if self.membership else None
+
+    @property
+    def rank(self) -> int:
+        return role_rank(self.role)
+
+    def outranked_by(self, role: str | None) -> bool:
+        """Is `role` ranked above the actor's own (so that they may neither act on it nor
+        grant it)?"""
+        return role_rank(role) > self.rank
 
     @property
     def is_authenticated(self) -> bool:

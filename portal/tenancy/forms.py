@@ -22,8 +22,10 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
-        if actor.role != Role.OWNER:
-            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+        # Only the roles the actor may grant (the service refuses the others too).
+        self.fields["role"].choices = [
+            (value, label) for value, label in Role.choices if not actor.outranked_by(value)
+        ]
 
 
 class MembershipPermissionsForm(forms.Form):

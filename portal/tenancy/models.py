@@ -17,6 +17,20 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     MEMBER = "member", _("Member")
 
+    @property
+    def rank(self) -> int:
+        """Owner > administrator > member: nobody acts on, or grants, a role ranked above
+        their own."""
+        return _ROLE_RANKS[self]
+
+
+_ROLE_RANKS = {Role.OWNER: 3, Role.ADMIN: 2, Role.MEMBER: 1}
+
+
+def role_rank(role: str | None) -> int:
+    """The rank of `role`; 0 for no role at all, below every member."""
+    return Role(role).rank if role else 0
+
 
 MANAGING_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
@@ -150,6 +164,10 @@ class Membership(PermissionFields):
     def can_manage(self) -> bool:
         return self.role in MANAGING_ROLES
 
+    @property
+    def rank(self) -> int:
+        return role_rank(self.role)
+
     def has_permission(self, permission: str) -> bool:
         return permission in self.permissions
 
@@ -225,3 +243,7 @@ class Invitation(EmailInvitation, PermissionFields):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organization}"
+
+    @property
+    def rank(self) -> int:
+        return role_rank(self.role)

@@ -33,6 +33,12 @@ def _require_users_manager(actor: Actor) -> Organization:
     return actor.organization
 
 
+def _check_rank(*, actor: Actor, role: str, message: str) -> None:
+    """Refuse, with `message`, to act on or grant `role` when it ranks above the actor's."""
+    if actor.outranked_by(role):
+        raise ValidationError(message, code="rank")
+
+
 def _check_grantable(*, actor: Actor, before: frozenset[str], after: frozenset[str]) -> None:
     """A manager grants or withdraws only permissions they hold, so that managing users is
     never a way to give oneself more."""
@@ -123,8 +129,9 @@ def invitation_send(
     organization = _require_users_manager(actor)
     email = email.strip()
     permissions = frozenset(permissions)
-    if role == Role.OWNER and actor.role != Role.OWNER:
-        raise ValidationError(_("Only an owner can invite another owner."), code="role")
+    _check_rank(
+        actor=actor, role=role, message=_("You cannot invite someone to a role above your own.")
+    )
     _check_grantable(actor=actor, before=frozenset(), after=permissions)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(
@@ -169,6 +176,11 @@ def invitation_send(
 @transaction.atomic
 def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
     organization = _require_users_manager(actor)
+    _check_rank(
+        actor=actor,
+        role=invitation.role,
+        message=_("You cannot revoke an invitation to a role above your own."),
+    )
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -239,9 +251,12 @@ def membership_join(
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership: Membership) -> None:
     organization = _require_users_manager(actor)
+    _check_rank(
+        actor=actor,
+        role=membership.role,
+        message=_("You cannot remove someone whose role is above your own."),
+    )
     if membership.role == Role.OWNER:
-        if actor.role != Role.OWNER:
-            raise ValidationError(_("Only an owner can remove an owner."), code="role")
         # Locking the owners makes two owners removing each other at once leave one behind.
         owners = Membership.objects.select_for_update().filter(
             organization=organization, role=Role.OWNER
@@ -272,6 +287,11 @@ def membership_permissions_set(
         raise ValidationError(_("Owners hold every permission."), code="owner")
     if membership.user_id == actor.user.pk:
         raise ValidationError(_("You cannot change your own permissions."), code="self")
+    _check_rank(
+        actor=actor,
+        role=membership.role,
+        message=_("You cannot change the permissions of someone whose role is above your own."),
+    )
     before = membership.granted_permissions
     after = frozenset(permissions)
     _check_grantable(actor=actor, before=before, after=after)

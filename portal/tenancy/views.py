@@ -106,7 +106,11 @@ def membership_remove(request, public_id):
 @require_POST
 def invitation_revoke(request, public_id):
     invitation = selectors.invitation_get_pending(actor=request.actor, public_id=public_id)
-    services.invitation_revoke(actor=request.actor, invitation=invitation)
+    try:
+        services.invitation_revoke(actor=request.actor, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tenancy:members")
     messages.success(
         request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
     )

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Notification
+from portal.accounts.tasks import sessions_expired_clear
 from tests.factories import PASSWORD, UserFactory
 
 from .helpers import NEW_PASSWORD, html_part, link_in, sign_in
@@ -165,3 +170,18 @@ def test_resetting_the_password_lifts_a_sign_in_lockout(client, ana, ask_for_res
     response = sign_in(client, email="ana@example.com", password=NEW_PASSWORD)
 
     assert response.status_code == 302
+
+
+def test_an_abandoned_reset_leaves_its_token_in_no_session_for_long(
+    client, ana, ask_for_reset, mailoutbox
+):
+    ask_for_reset("ana@example.com")
+    client.get(link_in(mailoutbox[0]), follow=True)  # and then the visitor walks away
+    key = client.session.session_key
+    assert "_password_reset_token" in client.session
+    assert client.session.get_expiry_age() <= 15 * 60
+
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(1))
+    sessions_expired_clear()
+
+    assert not Session.objects.filter(session_key=key).exists()

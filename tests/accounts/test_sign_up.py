@@ -216,16 +216,54 @@ def test_resend_answers_the_same_for_unknown_or_verified_addresses_and_sends_the
     assert list(Notification.objects.values_list("recipient", flat=True)) == [waiting.email]
 
 
-def test_sign_up_with_an_address_taken_in_another_case_is_refused(sign_up, mailoutbox):
+def test_sign_up_answers_a_known_address_exactly_as_an_unknown_one(client, sign_up):
     UserFactory(email="ana@example.com")
 
-    response = sign_up(email="ANA@Example.com")
+    known = sign_up(email="ANA@Example.com")
+    unknown = sign_up(email="nobody@example.com")
 
-    assert response.status_code == 200
-    assert "An account already uses this address" in response.content.decode()
+    assert known.status_code == unknown.status_code == 200
+    assert [t.name for t in known.templates] == [t.name for t in unknown.templates]
+    assert main_of(known).replace("ANA@Example.com", "X") == main_of(unknown).replace(
+        "nobody@example.com", "X"
+    )
+    assert "already" not in known.content.decode()
     assert User.objects.filter(email__iexact="ana@example.com").count() == 1
-    assert not Notification.objects.exists()
-    assert mailoutbox == []
+
+
+def test_the_holder_of_a_known_address_is_told_someone_tried_in_their_language(sign_up, mailoutbox):
+    holder = UserFactory(email="ana@example.com", preferred_language="fr", full_name="Ana Lima")
+
+    sign_up(email="Ana@Example.com", preferred_language="en", full_name="Mallory")
+
+    [notification] = Notification.objects.all()
+    assert (notification.kind, notification.recipient) == ("sign_up_attempted", holder.email)
+    [message] = mailoutbox
+    assert message.to == ["ana@example.com"]
+    assert "Quelqu'un a tenté de créer un compte" in message.subject
+    assert "Ana Lima" in message.body and "Mallory" not in message.body
+    assert "/accounts/password/reset/" in message.body
+    holder.refresh_from_db()
+    assert holder.check_password(NEW_PASSWORD) is False, "the password typed changes nothing"
+
+
+def test_a_known_address_tried_again_and_again_gets_one_email_an_hour(sign_up, mailoutbox):
+    UserFactory(email="ana@example.com")
+
+    for _ in range(5):
+        sign_up(email="ana@example.com")
+
+    assert len(mailoutbox) == 1
+
+
+def test_sign_up_through_an_invitation_to_a_known_address_says_it_is_taken(sign_up):
+    """The link proves the mailbox, so its holder is told plainly: they learn nothing new."""
+    UserFactory(email="ana@example.com")
+    token = invitation_token_make(InvitationFactory(email="ana@example.com"))
+
+    response = sign_up(email="ana@example.com", invitation=token)
+
+    assert "An account already uses this address" in response.content.decode()
 
 
 def test_database_refuses_a_second_account_whose_address_differs_only_in_case(db):

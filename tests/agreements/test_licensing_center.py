@@ -2,12 +2,17 @@
 organization is partner of record, follows "click here" and signs in to the portal with the
 same email; any other email is refused."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import LinkMethod, PartnerLink
+from portal.accounts.models import SpentLink, User
+from portal.accounts.tasks import sessions_expired_clear
 from portal.tenancy.models import Membership, Role
 
 from ..factories import AgreementFactory, LicensingContactFactory, UserFactory
@@ -155,3 +160,79 @@ def test_a_tampered_portal_link_is_refused(contact, agreement, partner_user):
 
     assert response.status_code == 400
     assert not PartnerLink.objects.exists()
+
+
+# One use: the assessment's replays ------------------------------------------------------------
+
+
+def _sign_in_link(capture) -> str:
+    with capture(execute=True):
+        Client().post(reverse("agreements:licensing_sign_in"), {"email": CONTACT})
+    return link_in(mail.outbox[-1], "/licensing/sign-in/")
+
+
+def test_a_used_sign_in_link_opens_no_session_from_a_fresh_browser(
+    contact, django_capture_on_commit_callbacks
+):
+    link = _sign_in_link(django_capture_on_commit_callbacks)
+    first = Client()
+    first.post(link)
+    first.post(reverse("agreements:licensing_sign_out"))
+
+    fresh = Client()
+    replay_page = fresh.get(link)
+    replay = fresh.post(link)
+
+    assert replay_page.status_code == replay.status_code == 400
+    assert fresh.get(reverse("agreements:licensing_relationships")).status_code == 302
+
+
+def test_each_emailed_sign_in_link_is_a_token_of_its_own(
+    contact, django_capture_on_commit_callbacks
+):
+    first = _sign_in_link(django_capture_on_commit_callbacks)
+    second = _sign_in_link(django_capture_on_commit_callbacks)
+    Client().post(first)
+
+    assert first != second
+    assert Client().post(second).status_code == 302
+
+
+def test_a_sign_in_link_lives_fifteen_minutes(settings):
+    assert settings.LICENSING_SIGN_IN_MAX_AGE == 15 * 60
+
+
+def test_the_click_here_link_proves_the_mailbox_only_once(
+    contact, agreement, django_capture_on_commit_callbacks
+):
+    browser = _licensing_session(django_capture_on_commit_callbacks)
+    token = _click_here(browser, agreement).rstrip("/").rsplit("/", 1)[1]
+    sign_up = {
+        "email": CONTACT,
+        "full_name": "Eve Moreau",
+        "password1": "a-long-and-unusual-passphrase",
+        "password2": "a-long-and-unusual-passphrase",
+        "preferred_language": "en",
+        "invitation": token,
+    }
+    Client().post(reverse("accounts:sign_up"), sign_up)
+    User.objects.filter(email=CONTACT).delete()  # as if the account were closed since
+
+    replay = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = replay.post(reverse("accounts:sign_up"), sign_up)
+
+    assert response.status_code == 200, "no sign-in without verification this time"
+    assert "_auth_user_id" not in replay.session
+    assert not User.objects.get(email=CONTACT).is_verified
+
+
+def test_spent_links_are_forgotten_once_they_would_have_expired(
+    contact, django_capture_on_commit_callbacks
+):
+    Client().post(_sign_in_link(django_capture_on_commit_callbacks))
+    SpentLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    sessions_expired_clear()
+
+    assert not SpentLink.objects.exists()

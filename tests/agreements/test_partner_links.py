@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from agreements.models import LinkMethod, PartnerLink
 from notifications.models import Notification
+from portal import limits
 from portal.audit.models import Action, AuditEntry
 from portal.tenancy.models import Membership, Organization, Role
 
@@ -199,22 +200,56 @@ def test_the_limit_follows_the_user_to_another_address(
     assert LOCKED in response.content.decode()
 
 
-def test_the_limit_applies_to_every_account_from_the_same_address(
+def test_one_persons_failures_lock_out_nobody_else_behind_the_same_address(
     partner, partner_user, agreement, claim, django_capture_on_commit_callbacks
 ):
-    attacker = client_for(partner_user, ip_address="203.0.113.9")
+    """An office behind one NAT address: a colleague of the locked-out person links as usual."""
+    clumsy = client_for(partner_user, ip_address="203.0.113.9")
     for _ in range(5):
-        _submit(attacker, claim | {"license_number": "1"}, django_capture_on_commit_callbacks)
+        _submit(clumsy, claim | {"license_number": "1"}, django_capture_on_commit_callbacks)
     colleague = MembershipFactory(organization=partner, role=Role.MEMBER).user
 
-    same_address = client_for(colleague, ip_address="203.0.113.9")
-    other_address = client_for(colleague, ip_address="198.51.100.7")
+    _submit(
+        client_for(colleague, ip_address="203.0.113.9"), claim, django_capture_on_commit_callbacks
+    )
+
+    assert PartnerLink.objects.filter(agreement=agreement, partner_organization=partner).exists()
+
+
+def test_many_accounts_guessing_from_one_address_lock_that_address_out(
+    partner, agreement, claim, settings, django_capture_on_commit_callbacks
+):
+    budget = settings.PARTNER_LINK_ATTEMPT_IP_LIMIT
+    assert budget > settings.PARTNER_LINK_ATTEMPT_LIMIT
+    guessers = [MembershipFactory(organization=partner).user for _ in range(budget // 4 + 1)]
+    for n in range(budget):
+        client = client_for(guessers[n // 4], ip_address="203.0.113.9")
+        _submit(client, claim | {"license_number": str(n)}, django_capture_on_commit_callbacks)
+    fresh = MembershipFactory(organization=partner).user
+
+    same_address = client_for(fresh, ip_address="203.0.113.9")
+    other_address = client_for(fresh, ip_address="198.51.100.7")
 
     assert (
         LOCKED in _submit(same_address, claim, django_capture_on_commit_callbacks).content.decode()
     )
     _submit(other_address, claim, django_capture_on_commit_callbacks)
     assert PartnerLink.objects.filter(agreement=agreement, partner_organization=partner).exists()
+
+
+def test_the_lockout_message_gives_the_time_really_left(
+    partner_client, claim, monkeypatch, django_capture_on_commit_callbacks
+):
+    wrong = claim | {"license_number": "1000000000"}
+    for _ in range(5):
+        page = _submit(partner_client, wrong, django_capture_on_commit_callbacks).content.decode()
+    assert "try again in 15 minutes" in page
+
+    locked_at = limits._now()
+    monkeypatch.setattr(limits, "_now", lambda: locked_at + 14 * 60 + 30)
+    page = _submit(partner_client, claim, django_capture_on_commit_callbacks).content.decode()
+
+    assert "try again in 1 minute." in page
 
 
 # Flow 3 ------------------------------------------------------------------------------------

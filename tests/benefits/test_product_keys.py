@@ -151,3 +151,11 @@ def test_production_settings_refuse_to_start_without_the_encryption_keys():
 
     assert result.returncode != 0
     assert "BENEFIT_KEY_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_the_page_that_reveals_product_keys_is_never_stored(ana_client, provisioned):
+    office = benefit(provisioned, "office-professional-plus")
+
+    for headers in ({}, {"HX-Request": "true"}):
+        response = ana_client.post(_keys_url(office), headers=headers)
+        assert response["Cache-Control"] == "private, no-store"

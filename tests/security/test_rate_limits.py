@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from agreements.models import AgreementInvitation
+from agreements.models import Agreement, AgreementInvitation
 from notifications.models import Notification
 from portal.audit.models import Action, AuditEntry
 from portal.limits import (
@@ -30,7 +30,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import client_for
+from .helpers import client_for, partner_make
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +308,26 @@ def test_sign_in_locks_after_the_axes_failure_limit_with_a_clear_message(client)
     assert "Too many failed sign-ins" in page
     assert "reset your password" in page
     assert "_auth_user_id" not in client.session
+
+
+def test_orders_spend_the_invitation_budget_and_the_next_is_refused_clearly(send, mailoutbox):
+    """The assessment's flood: 22 orders to outside addresses, each emailing partner text."""
+    _, partner_owner = partner_make()
+    client = client_for(partner_owner)
+    order = {
+        "customer_name": "Flooded Customer",
+        "default_language": "en",
+        "country": "fr",
+        "seats_vs-enterprise": "1",
+    }
+    answers = [
+        send(client, reverse("agreements:order_new"), order | {"customer_email": f"v{n}@x.example"})
+        for n in range(settings.INVITATION_LIMIT + 2)
+    ]
+
+    assert [a.status_code for a in answers[: settings.INVITATION_LIMIT]] == [302] * 20
+    refused = answers[settings.INVITATION_LIMIT].content.decode()
+    assert answers[settings.INVITATION_LIMIT].status_code == 429
+    assert LIMITED in refused and "try again in 60 minutes" in refused
+    assert Agreement.objects.count() == settings.INVITATION_LIMIT
+    assert len(mailoutbox) == settings.INVITATION_LIMIT

@@ -51,4 +51,4 @@ def test_an_admin_cannot_remove_an_owner(organization, owner):
     )
 
     assert Membership.objects.filter(pk=owner_membership.pk).exists()
-    assert "Only an owner" in response.content.decode()
+    assert "role is above your own" in response.content.decode()
