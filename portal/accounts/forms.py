@@ -56,6 +56,18 @@ class SignUpForm(forms.Form):
 
     taken_message = _("An account already uses this address. Sign in, or reset your password.")
 
+    def __init__(self, *args, proven_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if proven_email:
+            # A link emailed to this address brought the person here: the account is for
+            # it, and a posted other address is ignored (a disabled field keeps its initial).
+            field = self.fields["email"]
+            field.disabled = True
+            field.initial = proven_email
+            field.help_text = _(
+                "The address your link was sent to. To use another one, sign up without the link."
+            )
+
     def clean_email(self) -> str:
         # Whether the address has an account is not the form's to say (see user_signup_request).
         return self.cleaned_data["email"].strip()

@@ -58,9 +58,7 @@ def sign_up(request):
     token = request.POST.get("invitation") or request.GET.get("invitation", "")
     invited_email = email_proven_by(token)
     initial = {"preferred_language": request.LANGUAGE_CODE}
-    if invited_email:
-        initial["email"] = invited_email
-    form = SignUpForm(request.POST or None, initial=initial)
+    form = SignUpForm(request.POST or None, initial=initial, proven_email=invited_email)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         proven = invited_email is not None and invited_email.casefold() == email.casefold()

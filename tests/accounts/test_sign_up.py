@@ -309,14 +309,17 @@ def test_sign_up_through_an_invitation_to_that_address_signs_in_without_a_verifi
     assert not Notification.objects.filter(kind="email_verification").exists()
 
 
-def test_sign_up_through_an_invitation_for_another_address_still_needs_verification(
+def test_sign_up_through_an_invitation_keeps_the_address_the_link_proved(
     client, sign_up, mailoutbox
 ):
     token = invitation_token_make(InvitationFactory(email="invited@example.com"))
+    form = client.get(reverse("accounts:sign_up"), {"invitation": token}).content.decode()
+    assert (
+        'value="invited@example.com"' in form and "disabled" in form.split('name="email"')[1][:200]
+    )
 
-    response = sign_up(email="ana@example.com", invitation=token)
+    response = sign_up(email="someone.else@example.com", invitation=token)
 
-    assert response.status_code == 200
-    assert not User.objects.get(email="ana@example.com").is_verified
-    assert signed_in_user_id(client) is None
-    assert [message.to for message in mailoutbox] == [["ana@example.com"]]
+    assert response.status_code == 302, "the posted other address is ignored"
+    assert User.objects.get(email="invited@example.com").is_verified
+    assert not User.objects.filter(email="someone.else@example.com").exists()
