@@ -1,22 +1,33 @@
 """Attempts counted in the shared cache (Redis), so that a limit holds on every web process at
-once: failed partner links, invitations, password resets and emails sent again.
+once: failed partner links, invitations, password resets and emails sent again. While Redis
+cannot be reached the counts are kept in PostgreSQL (`AttemptCount`), so the limits still hold
+and nothing fails; once Redis answers again the counts are back in Redis (an outage may thus
+start a window afresh, never lift a limit for longer than the outage).
 
 A limit counts under several subjects at once (the user, the IP address, the organization,
 an email address): an attempt is refused as soon as any of them is over the limit. Each
 count's window starts at its first attempt and does not slide."""
 
 import hashlib
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.models import Action
 from portal.audit.services import audit_record
+from portal.cache import REDIS_DOWN
+from portal.models import AttemptCount
 from portal.tenancy.context import Actor
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from portal.tenancy.models import Organization
@@ -51,7 +62,15 @@ class AttemptLimit:
         ]
 
     def is_exceeded(self, **subjects: object) -> bool:
-        counts = cache.get_many(self._keys(subjects))
+        keys = self._keys(subjects)
+        try:
+            counts = caches["limits"].get_many(keys)
+        except REDIS_DOWN:
+            counts = dict(
+                AttemptCount.objects.filter(
+                    key__in=keys, expires_at__gt=timezone.now()
+                ).values_list("key", "count")
+            )
         return any(count >= self.limit for count in counts.values())
 
     def record(self, **subjects: object) -> bool:
@@ -84,17 +103,46 @@ class AttemptLimit:
         )
 
     def _count(self, subjects: dict[str, object]) -> list[int]:
-        counts = []
-        for key in self._keys(subjects):
-            # The window starts at the first attempt; add() does nothing if it is running.
-            cache.add(key, 0, timeout=self.window_seconds)
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=self.window_seconds)
-                count = 1
-            counts.append(count)
-        return counts
+        keys = self._keys(subjects)
+        try:
+            return [self._count_in_redis(key) for key in keys]
+        except REDIS_DOWN as error:
+            logger.warning(
+                "Counting %s in PostgreSQL: Redis is unavailable (%s).", self.scope, error
+            )
+            return [self._count_in_database(key) for key in keys]
+
+    def _count_in_redis(self, key: str) -> int:
+        cache = caches["limits"]
+        # The window starts at the first attempt; add() does nothing if it is running.
+        cache.add(key, 0, timeout=self.window_seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=self.window_seconds)
+            return 1
+
+    def _count_in_database(self, key: str) -> int:
+        now = timezone.now()
+        table = AttemptCount._meta.db_table
+        # One statement, so that concurrent attempts each get their own count; a count whose
+        # window has ended starts again at one.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} ("key", "count", "expires_at") VALUES (%s, 1, %s)
+                ON CONFLICT ("key") DO UPDATE SET
+                    "count" = CASE WHEN {table}."expires_at" <= %s THEN 1
+                        ELSE {table}."count" + 1 END,
+                    "expires_at" = CASE WHEN {table}."expires_at" <= %s
+                        THEN excluded."expires_at" ELSE {table}."expires_at" END
+                RETURNING "count"
+                """,  # noqa: S608 (the table name is ours; the values are parameters)
+                [key, now + timedelta(seconds=self.window_seconds), now, now],
+            )
+            count = cursor.fetchone()[0]
+        AttemptCount.objects.filter(expires_at__lte=now).delete()
+        return count
 
 
 invitation_limit = AttemptLimit(
