@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.kinds import email_kind
 from notifications.rendering import absolute_url
 
-from .models import AdminRole, Agreement, AgreementInvitation, Subscription
+from .models import AdminRole, Agreement, AgreementInvitation, PartnerLink, Subscription
 from .tokens import agreement_invitation_tokens, licensing_sign_in_token_make
 
 
@@ -37,9 +37,19 @@ def agreement_invitation_context(context: dict) -> dict:
     }
 
 
+def partner_link_still_active(context: dict) -> bool:
+    """The link the email announces has not been removed meanwhile (emails queued without
+    the link's id are sent as they are)."""
+    if context.get("link_id") is None:
+        return True
+    return PartnerLink.objects.active().filter(pk=context["link_id"]).exists()
+
+
 @email_kind(
     "partner_added",
     label=_("A partner was added to an Open License"),
+    still_holds=partner_link_still_active,
+    cancel_reason="The partner's access was removed before the email was sent.",
     preview={
         "partner_name": "Contoso Partners",
         "authorization_number": "V482019301",
@@ -80,6 +90,23 @@ def licensing_sign_in_context(context: dict) -> dict:
     return {"sign_in_url": absolute_url(reverse("agreements:licensing_sign_in_link", args=[token]))}
 
 
+def subscription_still_theirs(context: dict) -> bool:
+    """The seat is still assigned to the person the email was written for, since the same
+    assignment (not removed, not given to someone else)."""
+    if "assigned_at" not in context:
+        return True  # queued before emails carried what they say
+    subscription = (
+        Subscription.objects.assigned()
+        .filter(pk=context["subscription_id"], sign_in_email__iexact=context["sign_in_email"])
+        .only("assigned_at")
+        .first()
+    )
+    return (
+        subscription is not None
+        and subscription.assigned_at.isoformat() == (context["assigned_at"])
+    )
+
+
 @email_kind(
     "subscription_assigned",
     label=_("Visual Studio subscription assigned to a subscriber"),
@@ -93,8 +120,18 @@ def licensing_sign_in_context(context: dict) -> dict:
         "contact_email": "it@fabrikam.example",
         "subscriptions_url": absolute_url("/my-subscriptions/"),
     },
+    still_holds=subscription_still_theirs,
+    cancel_reason="The seat was removed or given to someone else before the email was sent.",
 )
 def subscription_assigned_context(context: dict) -> dict:
+    subscriptions_url = absolute_url(reverse("agreements:my_subscriptions"))
+    if "assigned_at" in context:
+        # What the email says was written down when it was queued (agreements.services).
+        expires_on = context["expires_on"]
+        return {
+            "expires_on": date.fromisoformat(expires_on) if expires_on else None,
+            "subscriptions_url": subscriptions_url,
+        }
     subscription = Subscription.objects.select_related("agreement", "line__level").get(
         pk=context["subscription_id"]
     )
@@ -107,5 +144,5 @@ def subscription_assigned_context(context: dict) -> dict:
         "downloads_enabled": subscription.downloads_enabled,
         "sign_in_email": subscription.sign_in_email,
         "contact_email": agreement.subscriber_contact_email,
-        "subscriptions_url": absolute_url(reverse("agreements:my_subscriptions")),
+        "subscriptions_url": subscriptions_url,
     }
