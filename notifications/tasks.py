@@ -146,6 +146,12 @@ def _claim(notification_id: int) -> Notification | str:
         )
         if notification is None:
             return "skipped"
+        if (
+            notification.claimed_at is None
+            and notification.attempts
+            and notification.next_attempt_at > now
+        ):
+            return "skipped"  # waiting for its next retry: a stray task must not cut it short
         if notification.claimed_at is not None:
             if notification.claimed_at > now - lease:
                 return "skipped"  # another attempt is under way

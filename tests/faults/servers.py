@@ -173,7 +173,8 @@ class RecordingInbox(MessageHandler):
     """Keeps every message it acknowledged. `mode` decides what DATA gets:
     "accept" (250), "hang" (no answer until the mode changes: the message is not kept),
     "hold" (kept, then no answer until the mode changes: a message the server has but whose
-    250 the sender never sees), "reject" for `rejected` recipients (550 at RCPT)."""
+    250 the sender never sees); `hold_after` messages switch it from "accept" to "hold".
+    Recipients in `rejected` get 550 at RCPT."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,6 +183,7 @@ class RecordingInbox(MessageHandler):
         self.rejected: set[str] = set()
         self.waiting = 0
         self.delay = 0.0
+        self.hold_after: int | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.rejected:
@@ -192,6 +194,8 @@ class RecordingInbox(MessageHandler):
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            self.mode, self.hold_after = "hold", None
         mode = self.mode
         if mode == "hold":
             await super().handle_DATA(server, session, envelope)
