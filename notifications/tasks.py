@@ -1,5 +1,6 @@
 import logging
 import os
+import smtplib
 import socket
 import threading
 import time
@@ -82,10 +83,23 @@ class _EmailConnection(threading.local):
             if not reused:
                 raise
             self.send(message)
-        except Exception:
-            # The session may be in any state after a failure: start the next one afresh.
-            self.close()
+        except BaseException:
+            # The session may be in any state after a failure: start the next one afresh,
+            # without a QUIT that a hung server would leave unanswered too.
+            self.abort()
             raise
+
+    def abort(self) -> None:
+        """Drop the connection without a word to the server."""
+        backend, self._backend = self._backend, None
+        session = getattr(backend, "connection", None)
+        try:
+            if isinstance(session, smtplib.SMTP):
+                session.close()
+            elif backend is not None:
+                backend.close()
+        except Exception:
+            logger.debug("Dropping the email connection failed", exc_info=True)
 
     def close(self) -> None:
         backend, self._backend = self._backend, None
