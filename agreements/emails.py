@@ -43,9 +43,35 @@ def agreement_invitation_context(context: dict) -> dict:
     }
 
 
+def partner_link_still_active(context: dict) -> bool:
+    """The link the email announces has not been removed meanwhile (emails queued without
+    the link's id are sent as they are)."""
+    if context.get("link_id") is None:
+        return True
+    return PartnerLink.objects.granting_access().filter(pk=context["link_id"]).exists()
+
+
+def partner_request_still_open(context: dict) -> bool:
+    """Nobody answered the request yet: an approved or declined one needs no asking."""
+    return PartnerLink.objects.filter(
+        pk=context["link_id"], status=PartnerLink.Status.PENDING
+    ).exists()
+
+
+def partner_access_still_ending(context: dict) -> bool:
+    """The access still ends on the date the reminder names (an Extend moved it)."""
+    return (
+        PartnerLink.objects.granting_access()
+        .filter(pk=context["link_id"], ends_on=context.get("ends_on") or None)
+        .exists()
+    )
+
+
 @email_kind(
     "partner_added",
     label=_("A partner was added to an Open License"),
+    still_holds=partner_link_still_active,
+    cancel_reason="The partner's access was removed before the email was sent.",
     preview={
         "partner_name": "Contoso Partners",
         "authorization_number": "V482019301",
@@ -105,6 +131,8 @@ _LINK_PREVIEW = {
 @email_kind(
     "partner_request",
     label=_("A partner asks to manage an Open License"),
+    still_holds=partner_request_still_open,
+    cancel_reason="The request was answered or expired before the email was sent.",
     preview={
         **_LINK_PREVIEW,
         "linked_by": "Bruno Petit",
@@ -163,6 +191,8 @@ def partner_access_changed_context(context: dict) -> dict:
 @email_kind(
     "partner_access_ending",
     label=_("A partner's access to an Open License ends soon"),
+    still_holds=partner_access_still_ending,
+    cancel_reason="The access was extended or ended before the reminder was sent.",
     preview={**_LINK_PREVIEW, "side": "customer", "days_left": 7},
 )
 def partner_access_ending_context(context: dict) -> dict:
@@ -195,6 +225,23 @@ def licensing_sign_in_context(context: dict) -> dict:
     return {"sign_in_url": absolute_url(reverse("agreements:licensing_sign_in_link", args=[token]))}
 
 
+def subscription_still_theirs(context: dict) -> bool:
+    """The seat is still assigned to the person the email was written for, since the same
+    assignment (not removed, not given to someone else)."""
+    if "assigned_at" not in context:
+        return True  # queued before emails carried what they say
+    subscription = (
+        Subscription.objects.assigned()
+        .filter(pk=context["subscription_id"], sign_in_email__iexact=context["sign_in_email"])
+        .only("assigned_at")
+        .first()
+    )
+    return (
+        subscription is not None
+        and subscription.assigned_at.isoformat() == (context["assigned_at"])
+    )
+
+
 @email_kind(
     "subscription_assigned",
     label=_("Visual Studio subscription assigned to a subscriber"),
@@ -208,8 +255,18 @@ def licensing_sign_in_context(context: dict) -> dict:
         "contact_email": "it@fabrikam.example",
         "subscriptions_url": absolute_url("/my-subscriptions/"),
     },
+    still_holds=subscription_still_theirs,
+    cancel_reason="The seat was removed or given to someone else before the email was sent.",
 )
 def subscription_assigned_context(context: dict) -> dict:
+    subscriptions_url = absolute_url(reverse("agreements:my_subscriptions"))
+    if "assigned_at" in context:
+        # What the email says was written down when it was queued (agreements.services).
+        expires_on = context["expires_on"]
+        return {
+            "expires_on": date.fromisoformat(expires_on) if expires_on else None,
+            "subscriptions_url": subscriptions_url,
+        }
     subscription = Subscription.objects.select_related("agreement", "line__level").get(
         pk=context["subscription_id"]
     )
@@ -222,5 +279,5 @@ def subscription_assigned_context(context: dict) -> dict:
         "downloads_enabled": subscription.downloads_enabled,
         "sign_in_email": subscription.sign_in_email,
         "contact_email": agreement.subscriber_contact_email,
-        "subscriptions_url": absolute_url(reverse("agreements:my_subscriptions")),
+        "subscriptions_url": subscriptions_url,
     }

@@ -29,12 +29,13 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 
 from celery import shared_task
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import OperationalError, transaction
@@ -1080,6 +1081,30 @@ def bulk_import_run(import_id: int) -> None:
                 BulkImport.Status.FAILED,
                 _("The workbook could not be processed, so nothing was saved. Try again later."),
             )
+
+
+@shared_task(name="agreements.workbooks.bulk_imports_sweep", ignore_result=True)
+def bulk_imports_sweep() -> int:
+    """Beat: queue again the uploads whose task was lost. One still waiting after the grace
+    period never reached a worker (the process died before its commit's on_commit, or Redis
+    lost the queue); one processing for longer than any task may run lost its worker. Running
+    an upload twice is safe (bulk_import_process writes it once, under its row lock), but
+    costly: each one queued is leased for the grace period (in the cache), so that a queue
+    running behind does not get it again every sweep."""
+    now = timezone.now()
+    grace = settings.BULK_IMPORT_SWEEP_GRACE
+    hung = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + grace)
+    lost = BulkImport.objects.filter(  # scoping: the sweeper works for no one organization
+        Q(status=BulkImport.Status.PENDING, created_at__lte=now - timedelta(seconds=grace))
+        | Q(status=BulkImport.Status.PROCESSING, created_at__lte=hung)
+    ).values_list("pk", flat=True)
+    queued = 0
+    for import_id in lost:
+        if cache.add(f"bulk-import-swept:{import_id}", 1, timeout=grace):
+            logger.warning("Bulk import %s lost its task; queueing it again.", import_id)
+            _queue(import_id)
+            queued += 1
+    return queued
 
 
 # Reading imports ---------------------------------------------------------------------------

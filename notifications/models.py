@@ -20,8 +20,16 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(organization=actor.organization)
 
     def due(self) -> "NotificationQuerySet":
-        """Pending rows whose task should have sent them by now: the sweeper queues them."""
+        """Pending rows whose task should have sent them by now: the sweeper queues them.
+        A row claimed by a send is due again only once the claim's lease has run out."""
         return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=timezone.now())
+
+    def retryable(self) -> "NotificationQuerySet":
+        """Rows staff may send again: failed ones, and pending ones whose last attempt failed."""
+        return self.filter(
+            models.Q(status=Notification.Status.FAILED)
+            | (models.Q(status=Notification.Status.PENDING) & ~models.Q(error=""))
+        )
 
 
 class Notification(models.Model):
@@ -34,6 +42,8 @@ class Notification(models.Model):
         DELIVERED = "delivered", _("Delivered")
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Marked as spam")
+        # What it announced no longer held when it was to be sent (see `cancel_reason`).
+        CANCELLED = "cancelled", _("Cancelled")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=64)
@@ -57,6 +67,14 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     error = models.TextField(blank=True)
+    # The attempt under way: committed before the mail server is contacted, so that a worker
+    # lost mid-send leaves a trace (the claim outlives its lease: the email is "maybe sent").
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=255, blank=True)
+    # An attempt went out after one whose outcome was unknown: the recipient may hold two
+    # copies, with the same Message-ID (which mail clients collapse into one).
+    possible_duplicate = models.BooleanField(default=False)
+    cancel_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.tenancy.models import Organization
@@ -108,11 +108,38 @@ def notification_enqueue_many(*, drafts: list[NotificationDraft]) -> int:
                 next_attempt_at=due,
             )
         )
-    created = Notification.objects.bulk_create(fresh, batch_size=BULK_BATCH)
+    try:
+        # In a savepoint: a concurrent writer of one of these keys fails only this insert,
+        # not the caller's transaction.
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(fresh, batch_size=BULK_BATCH)
+    except IntegrityError:
+        created = _create_one_by_one(fresh)
     ids = [notification.pk for notification in created]
     if ids:
         transaction.on_commit(lambda: notification_dispatch_many(notification_ids=ids))
     return len(ids)
+
+
+def _create_one_by_one(rows: list[Notification]) -> list[Notification]:
+    """The rows whose dedupe key is still free, written one at a time (get_or_create waits for
+    a concurrent writer of the same key and then returns its row)."""
+    created = []
+    for row in rows:
+        notification, new = Notification.objects.get_or_create(
+            dedupe_key=row.dedupe_key,
+            defaults={
+                "kind": row.kind,
+                "recipient": row.recipient,
+                "language": row.language,
+                "context": row.context,
+                "organization": row.organization,
+                "next_attempt_at": row.next_attempt_at,
+            },
+        )
+        if new:
+            created.append(notification)
+    return created
 
 
 def notification_dispatch(*, notification_id: int) -> bool:
@@ -150,30 +177,46 @@ def notification_dispatch_many(*, notification_ids: list[int]) -> int:
 
 
 def notification_attempt_failed(*, notification: Notification, error: str, permanent: bool) -> None:
-    """Record a failed attempt: retry later with exponential backoff, or give up."""
+    """Record a failed attempt and release its claim: retry later with exponential backoff,
+    or give up (a permanent failure, or the last attempt)."""
     notification.error = error[:2000]
+    notification.claimed_at = None
     if permanent or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         notification.status = Notification.Status.FAILED
     else:
-        delay = BACKOFF_BASE_SECONDS * 2 ** (notification.attempts - 1)
+        delay = BACKOFF_BASE_SECONDS * 2 ** max(notification.attempts - 1, 0)
         notification.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    notification.save(update_fields=["attempts", "error", "status", "next_attempt_at"])
+    notification.save(
+        update_fields=["attempts", "error", "status", "next_attempt_at", "claimed_at"]
+    )
 
 
 @transaction.atomic
 def notification_retry(*, notification_ids: list[int]) -> int:
-    """Give failed notifications a new set of attempts (staff, from the admin or a command)."""
+    """Give failed notifications, and pending ones whose last attempt failed, a new set of
+    attempts (staff, from the admin or a command). A row whose last attempt was lost
+    mid-send may already have arrived: its next copy is recorded as a possible duplicate."""
     rows = list(
-        Notification.objects.select_for_update().filter(
-            pk__in=notification_ids, status=Notification.Status.FAILED
-        )
+        Notification.objects.select_for_update().retryable().filter(pk__in=notification_ids)
     )
     now = timezone.now()
     for notification in rows:
+        notification.possible_duplicate = (
+            notification.possible_duplicate or notification.claimed_at is not None
+        )
         notification.status = Notification.Status.PENDING
         notification.attempts = 0
+        notification.claimed_at = None
         notification.next_attempt_at = now + timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE)
-        notification.save(update_fields=["status", "attempts", "next_attempt_at"])
+        notification.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "claimed_at",
+                "possible_duplicate",
+                "next_attempt_at",
+            ]
+        )
         transaction.on_commit(lambda pk=notification.pk: notification_dispatch(notification_id=pk))
     return len(rows)
 

@@ -1,24 +1,36 @@
 """Attempts counted in the shared cache (Redis), so that a limit holds on every web process at
-once: failed partner links, invitations, password resets and emails sent again.
+once: failed partner links, invitations, password resets and emails sent again. While Redis
+cannot be reached the counts are kept in PostgreSQL (`AttemptCount`), so the limits still hold
+and nothing fails; once Redis answers again the counts are back in Redis (an outage may thus
+start a window afresh, never lift a limit for longer than the outage).
 
 A limit counts under several subjects at once (the user, the IP address, the organization,
 an email address): an attempt is refused as soon as any of them is over the limit. Each
 count's window starts at its first attempt and does not slide."""
 
+import contextlib
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import ngettext_lazy
 
 from portal.audit.models import Action
 from portal.audit.services import audit_record
+from portal.cache import REDIS_DOWN
+from portal.models import AttemptCount
 from portal.tenancy.context import Actor
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from portal.tenancy.models import Organization
@@ -74,19 +86,19 @@ class AttemptLimit:
     def seconds_left(self, **subjects: object) -> float:
         """How long until every subject over its budget is allowed again (0: none is)."""
         keys = self._keys(subjects)
-        counts = cache.get_many(list(keys))
-        over = [key for key, count in counts.items() if count >= keys[key]]
-        if not over:
-            return 0
-        ends = cache.get_many([f"{key}:ends" for key in over])
         now = _now()
+        over = [
+            ends for key, (count, ends) in self._stored(list(keys)).items() if count >= keys[key]
+        ]
         # A count whose end was not recorded (written before it was) ends with its window.
-        return max(ends.get(f"{key}:ends", now + self.window_seconds) - now for key in over)
+        return max(((ends or now + self.window_seconds) - now for ends in over), default=0)
 
     def reset(self, **subjects: object) -> None:
         """Forget the subjects' counts (their windows start again at the next attempt)."""
         keys = list(self._keys(subjects))
-        cache.delete_many(keys + [f"{key}:ends" for key in keys])
+        with contextlib.suppress(REDIS_DOWN):  # the counts there expire on their own
+            caches["limits"].delete_many(keys + [f"{key}:ends" for key in keys])
+        AttemptCount.objects.filter(key__in=keys).delete()
 
     def record(self, **subjects: object) -> bool:
         """Count one attempt; True when this one reached a budget (worth an audit entry)."""
@@ -114,21 +126,65 @@ class AttemptLimit:
             params={"minutes": minutes_left(self.seconds_left(**subjects))},
         )
 
+    def _stored(self, keys: list[str]) -> dict[str, tuple[int, float | None]]:
+        """Each counted key's count and the time its window ends."""
+        try:
+            cache = caches["limits"]
+            counts = cache.get_many(keys)
+            ends = cache.get_many([f"{key}:ends" for key in counts])
+            return {key: (count, ends.get(f"{key}:ends")) for key, count in counts.items()}
+        except REDIS_DOWN:
+            rows = AttemptCount.objects.filter(key__in=keys, expires_at__gt=timezone.now())
+            return {
+                key: (count, expires_at.timestamp())
+                for key, count, expires_at in rows.values_list("key", "count", "expires_at")
+            }
+
     def _count(self, subjects: dict[str, object]) -> list[tuple[int, int]]:
         """(count, budget) of each subject, after counting this attempt."""
-        counts = []
-        for key, limit in self._keys(subjects).items():
-            # The window starts at the first attempt; add() does nothing if it is running.
-            if cache.add(key, 0, timeout=self.window_seconds):
-                cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=self.window_seconds)
-                cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
-                count = 1
-            counts.append((count, limit))
-        return counts
+        keys = self._keys(subjects)
+        try:
+            counts = [self._count_in_redis(key) for key in keys]
+        except REDIS_DOWN as error:
+            logger.warning(
+                "Counting %s in PostgreSQL: Redis is unavailable (%s).", self.scope, error
+            )
+            counts = [self._count_in_database(key) for key in keys]
+        return list(zip(counts, keys.values(), strict=True))
+
+    def _count_in_redis(self, key: str) -> int:
+        cache = caches["limits"]
+        # The window starts at the first attempt; add() does nothing if it is running.
+        if cache.add(key, 0, timeout=self.window_seconds):
+            cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=self.window_seconds)
+            cache.set(f"{key}:ends", _now() + self.window_seconds, self.window_seconds)
+            return 1
+
+    def _count_in_database(self, key: str) -> int:
+        now = timezone.now()
+        table = AttemptCount._meta.db_table
+        # One statement, so that concurrent attempts each get their own count; a count whose
+        # window has ended starts again at one.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} ("key", "count", "expires_at") VALUES (%s, 1, %s)
+                ON CONFLICT ("key") DO UPDATE SET
+                    "count" = CASE WHEN {table}."expires_at" <= %s THEN 1
+                        ELSE {table}."count" + 1 END,
+                    "expires_at" = CASE WHEN {table}."expires_at" <= %s
+                        THEN excluded."expires_at" ELSE {table}."expires_at" END
+                RETURNING "count"
+                """,  # noqa: S608 (the table name is ours; the values are parameters)
+                [key, now + timedelta(seconds=self.window_seconds), now, now],
+            )
+            count = cursor.fetchone()[0]
+        AttemptCount.objects.filter(expires_at__lte=now).delete()
+        return count
 
 
 invitation_limit = AttemptLimit(

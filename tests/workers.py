@@ -17,9 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def celery_worker(
-    *, queue: str, concurrency: int = 1, extra_env: dict[str, str] | None = None
+    *,
+    queue: str,
+    concurrency: int = 1,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """Start `celery -A portal worker` consuming only `queue`; stop it by its pid afterwards."""
+    """Start `celery -A portal worker` consuming only `queue`; stop it by its pid afterwards.
+    `extra_args` go to the worker (e.g. `-B` to run beat in it)."""
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -50,6 +55,7 @@ def celery_worker(
             "warning",
             "-n",
             f"test-{uuid.uuid4().hex[:8]}@%h",
+            *(extra_args or []),
         ],
         cwd=ROOT,
         env=env,

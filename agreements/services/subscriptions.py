@@ -457,10 +457,31 @@ def subscriptions_resend(
     return len(rows)
 
 
+def _level_names(subscriptions: list[Subscription]) -> dict[int, str]:
+    """Each line's level name, from the lines already loaded and one query for the rest."""
+    names, missing = {}, set()
+    line_field = Subscription._meta.get_field("line")
+    for subscription in subscriptions:
+        if line_field.is_cached(subscription):
+            names[subscription.line_id] = subscription.line.level.name
+        else:
+            missing.add(subscription.line_id)
+    if missing - names.keys():
+        names.update(
+            AgreementLine.objects.filter(pk__in=missing - names.keys()).values_list(
+                "pk", "level__name"
+            )
+        )
+    return names
+
+
 def _subscribers_notify(
     subscriptions: list[Subscription], *, agreement: Agreement, event: str
 ) -> None:
-    """Email each subscriber their subscription (one outbox write for them all)."""
+    """Email each subscriber their subscription (one outbox write for them all). Each email
+    keeps what it says as of now; it is cancelled if the seat is no longer theirs when it is
+    to be sent (agreements/emails.py)."""
+    levels = _level_names(subscriptions)
     notification_enqueue_many(
         drafts=[
             NotificationDraft(
@@ -468,7 +489,17 @@ def _subscribers_notify(
                 recipient=subscription.contact_email,
                 language=subscription.language or agreement.default_language,
                 dedupe_key=f"subscription:{subscription.guid}:{event}",
-                context={"subscription_id": subscription.pk},
+                context={
+                    "subscription_id": subscription.pk,
+                    "assigned_at": subscription.assigned_at.isoformat(),
+                    "first_name": subscription.first_name,
+                    "sign_in_email": subscription.sign_in_email,
+                    "customer_name": agreement.customer_name,
+                    "level": levels[subscription.line_id],
+                    "expires_on": agreement.ends_on.isoformat(),
+                    "downloads_enabled": subscription.downloads_enabled,
+                    "contact_email": agreement.subscriber_contact_email,
+                },
                 organization=agreement.customer_organization,
             )
             for subscription in subscriptions

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -166,24 +167,47 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 
-# Redis, when configured, is both the Celery broker and the shared cache; without it the
-# portal runs anywhere: tasks run in-process and the cache lives in local memory.
+# Redis, when configured, carries the Celery broker and the shared cache, in two databases so
+# that a cache clear (FLUSHDB) never empties the task queues: the broker keeps REDIS_URL's
+# database (queued messages stay where they were), the cache takes the next one. Either can
+# be set on its own (CELERY_BROKER_URL, REDIS_CACHE_URL). Without Redis the portal runs
+# anywhere: tasks run in-process and the cache lives in local memory.
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
-        }
+
+
+def _redis_url_next_database(url: str) -> str:
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database + 1) % 16}"))
+
+
+REDIS_CACHE_URL = env(
+    "REDIS_CACHE_URL", default=_redis_url_next_database(REDIS_URL) if REDIS_URL else ""
+)
+if REDIS_CACHE_URL:
+    _redis_cache = {
+        "LOCATION": REDIS_CACHE_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
+        # A Redis that is down or hung answers in a second, not never.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("REDIS_CACHE_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("REDIS_CACHE_TIMEOUT", default=1.0),
+        },
     }
-    # Every signed-in request reads its session: from Redis, with PostgreSQL behind it so
-    # that a Redis restart signs nobody out. (Local-memory caches are per process: a session
-    # ended in one would live on in the others, so without Redis sessions stay in the
-    # database alone.)
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES = {
+        # An error of Redis is a miss (logged), never an error page (portal/cache.py).
+        "default": {"BACKEND": "portal.cache.ResilientRedisCache", **_redis_cache},
+        # The same database, raising its errors: rate limits (portal/limits.py) count in
+        # PostgreSQL while Redis is down instead of letting every attempt through.
+        "limits": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_redis_cache},
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["limits"] = CACHES["default"]
+# Sessions live in PostgreSQL alone, so that Redis being down signs nobody out and no page
+# fails (cached_db would also bring back, once Redis returns, a session ended meanwhile).
+# A database blip while a session is saved is retried once (portal/accounts/sessions.py).
+SESSION_ENGINE = "portal.accounts.sessions"
 
 # Linking a partner to an agreement: failed attempts allowed per user, and per IP address (a
 # larger budget: an office's people share one), within the window (seconds) before the form
@@ -227,8 +251,8 @@ SUPPORT_ACTIVATION_DELAY_DAYS = env.int("SUPPORT_ACTIVATION_DELAY_DAYS", default
 # A membership can be renewed from this many days before its term ends.
 PARTNER_NETWORK_RENEWAL_WINDOW_DAYS = env.int("PARTNER_NETWORK_RENEWAL_WINDOW_DAYS", default=90)
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
@@ -238,6 +262,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH", default=4)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No task holds a worker for ever: past the soft limit it is told (SoftTimeLimitExceeded) and
+# records what it could; past the hard limit its process is replaced. Emails time out sooner
+# (EMAIL_TIMEOUT), so only something unforeseen meets these.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # Celery closes the database connection after every task unless this is set; the portal's
 # own task signals (portal/celery.py) keep it for CONN_MAX_AGE instead, as for a request.
 CELERY_DB_REUSE_MAX = 1_000_000
@@ -259,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.notifications_sweep",
         "schedule": env.float("NOTIFICATION_SWEEP_EVERY", default=30.0),
+    },
+    # Uploads whose task was lost (a worker killed, Redis restarted) are queued again.
+    "agreements-bulk-imports-sweep": {
+        "task": "agreements.workbooks.bulk_imports_sweep",
+        "schedule": env.float("BULK_IMPORT_SWEEP_EVERY", default=60.0),
     },
     # Every line's usage for the day just begun, so quiet days count in Maximum usage too.
     "agreements-usage-snapshot": {
@@ -284,6 +318,13 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_SWEEP_GRACE = env.int("NOTIFICATION_SWEEP_GRACE", default=60)
 NOTIFICATION_SWEEP_BATCH = 1000
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# A send claims its row for this long (seconds) before it talks to the mail server: longer
+# than the hard time limit, so that a claim found older than this belongs to a worker that
+# is gone, and the email is "maybe sent" (notifications/tasks.py).
+NOTIFICATION_CLAIM_LEASE = env.int("NOTIFICATION_CLAIM_LEASE", default=CELERY_TASK_TIME_LIMIT + 60)
+# An upload still waiting this long after it was made (seconds) has lost its task; one
+# processing for longer than the hard time limit has lost its worker. Both are queued again.
+BULK_IMPORT_SWEEP_GRACE = env.int("BULK_IMPORT_SWEEP_GRACE", default=120)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -295,6 +336,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 if env("EMAIL_URL", default=""):
     # e.g. smtp://mailpit:1025 in docker compose; sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
     globals().update(env.email_url("EMAIL_URL"))
+# Seconds any one SMTP operation may take: a hung mail server fails the attempt (retried later)
+# instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Portal <no-reply@portal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = env.dict("ANYMAIL", default={})

@@ -60,7 +60,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     settings.NOTIFICATION_SWEEP_GRACE = 0
     invitation = InvitationFactory()
     recipients = [f"crash{n}@example.com" for n in range(60)]
-    worker_env = {"EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    worker_env = {
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        # A claim outlives the hard time limit; both short, so the test need not wait long.
+        "CELERY_TASK_SOFT_TIME_LIMIT": "6",
+        "CELERY_TASK_TIME_LIMIT": "8",
+        "NOTIFICATION_CLAIM_LEASE": "10",
+    }
 
     with transaction.atomic():
         for recipient in recipients:
@@ -91,8 +97,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
         "every acknowledged message is recorded as sent, and nothing else is"
     )
 
+    claimed = Notification.objects.filter(claimed_at__isnull=False)
+    assert claimed.count() == 2, "the two emails in flight were claimed before the server saw them"
+
     def all_sent_after_a_sweep() -> bool:
-        # What beat does every 30 s; the dead worker's tasks stay unacknowledged on the broker.
+        # What beat does every 30 s; the dead worker's tasks stay unacknowledged on the broker,
+        # and its two claims are swept once their lease has run out.
         notifications_sweep()
         return not Notification.objects.exclude(status=Notification.Status.SENT).exists()
 
@@ -104,3 +114,6 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     assert max(received.values()) == 1, "nothing arrived twice"
     message_ids = [message["Message-ID"] for message in inbox.messages]
     assert len(set(message_ids)) == len(recipients)
+    assert Notification.objects.filter(possible_duplicate=True).count() == 2, (
+        "the two lost attempts had an unknown outcome: their second copy says it may be one"
+    )

@@ -363,8 +363,10 @@ def test_production_settings_load_with_the_compose_environment(production_settin
         "portal",
         "portal",
     ]
-    assert production_settings["cache"] == environment["REDIS_URL"]
-    assert production_settings["broker"] == environment["REDIS_URL"]
+    assert production_settings["broker"] == environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert production_settings["cache"] == "redis://redis:6379/1", (
+        "the cache in its own database: clearing it must not empty the task queues"
+    )
     assert production_settings["eager"] is False, "tasks must go to the worker"
     assert production_settings["email"] == [
         "django.core.mail.backends.smtp.EmailBackend",
