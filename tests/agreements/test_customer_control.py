@@ -470,6 +470,8 @@ def test_reminders_go_30_7_and_1_days_before_the_end_each_once_and_access_ends_o
     assert len(reminders()) == 6, "three reminders to each side, each once"
 
     with time_machine.travel(start + timedelta(days=40), tick=False):
+        # Forty days on, the old sessions have expired: sign in again.
+        partner_client, customer_client = client_for(partner_user), client_for(super_admin)
         # Access ends on the day, before the nightly pass records it.
         assert partner_client.get(_overview(agreement)).status_code == 404
         with django_capture_on_commit_callbacks(execute=True):

@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.models import PartnerLink
 from notifications.models import Notification
 from notifications.rendering import email_render
 from notifications.services import (
@@ -377,8 +378,8 @@ def test_partner_added_is_cancelled_when_the_link_was_removed_before_it_was_sent
             dedupe_key="partner-added:older-row",
             context=context,
         )
-    link.removed_at = timezone.now()
-    link.save(update_fields=["removed_at"])
+    link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
+    link.save(update_fields=["status", "removed_at"])
     for callback in callbacks:
         callback()
 
