@@ -1,11 +1,12 @@
 """The one access rule: who may see an agreement, and what they may do with it.
 
 An actor sees an agreement while acting for their current organization as one of its
-customer's administrators, or as a partner whose link grants access today (active, within
-its end date). A read-only partner sees everything an administrator's partner sees and
-changes nothing. `agreement_access_filter` is the rule as a query over many agreements
-(`Agreement.objects.visible_to`), `agreement_access` the same rule on one agreement; both
-are built from `_grants`, and tests/agreements/test_access_rule.py proves they agree.
+customer's administrators (super admin, admin or reader), or as a partner whose link grants
+access today (active, within its end date). A read-only partner, like a customer's reader,
+sees everything and changes nothing. `agreement_access_filter` is the rule as a query over
+many agreements (`Agreement.objects.visible_to`), `agreement_access` the same rule on one
+agreement; both are built from `_grants`, and tests/agreements/test_access_rule.py proves
+they agree.
 """
 
 from dataclasses import dataclass
@@ -29,8 +30,14 @@ class AgreementAccess(models.TextChoices):
 
     SUPER_ADMIN = "super_admin", _("Super admin")
     ADMIN = "admin", _("Admin")
+    READER = "reader", _("Reader")
     PARTNER = "partner", _("Partner")
     PARTNER_READ_ONLY = "partner_read_only", _("Partner, read only")
+
+    @property
+    def is_customer(self) -> bool:
+        """One of the customer's people: sees the customer's pages (History, Partners...)."""
+        return self in (AgreementAccess.SUPER_ADMIN, AgreementAccess.ADMIN, AgreementAccess.READER)
 
     @property
     def is_customer_admin(self) -> bool:
@@ -46,7 +53,7 @@ class AgreementAccess(models.TextChoices):
 
     @property
     def can_write(self) -> bool:
-        return self is not AgreementAccess.PARTNER_READ_ONLY
+        return self not in (AgreementAccess.PARTNER_READ_ONLY, AgreementAccess.READER)
 
 
 @dataclass(frozen=True)

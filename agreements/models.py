@@ -144,8 +144,13 @@ class AgreementLine(models.Model):
 
 
 class AdminRole(models.TextChoices):
+    """Ranked: a super admin names admins and readers and decides about partners; an admin
+    manages subscriptions; a reader (an auditor, finance) sees what an admin sees and
+    changes nothing."""
+
     SUPER_ADMIN = "super_admin", _("Super admin")
     ADMIN = "admin", _("Admin")
+    READER = "reader", _("Reader")
 
 
 class AgreementAdmin(models.Model):

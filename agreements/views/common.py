@@ -5,6 +5,8 @@ from ..access import AgreementAccess
 from ..models import Agreement
 
 CUSTOMER_ADMIN = (AgreementAccess.SUPER_ADMIN, AgreementAccess.ADMIN)
+# The customer's pages (Administrators, Partners, History) are for its readers too.
+CUSTOMER_SIDE = (*CUSTOMER_ADMIN, AgreementAccess.READER)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 

@@ -29,7 +29,7 @@ from ..tokens import (
     licensing_link_token_make,
     licensing_sign_in_email,
 )
-from .common import CUSTOMER_ADMIN, agreement_page
+from .common import CUSTOMER_SIDE, agreement_page
 
 LICENSING_SESSION_KEY = "licensing_contact_email"
 
@@ -151,7 +151,7 @@ def overview(request, public_id):
 
 @organization_required
 def administrators(request, public_id):
-    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
+    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_SIDE)
     form = None
     if access == AdminRole.SUPER_ADMIN:
         form = AgreementAdminInviteForm(request.POST or None)
@@ -182,7 +182,7 @@ def administrators(request, public_id):
 
 @organization_required
 def history(request, public_id):
-    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
+    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_SIDE)
     entries = selectors.agreement_history(agreement=agreement)
     context = {"agreement": agreement, "access": access, **history_context(request, entries)}
     return render(request, "agreements/history.html", context)
@@ -190,7 +190,7 @@ def history(request, public_id):
 
 @organization_required
 def history_export(request, public_id):
-    agreement, _access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
+    agreement, _access = agreement_page(request, public_id, allowed=CUSTOMER_SIDE)
     entries = selectors.agreement_history(agreement=agreement)
     return history_csv(request, entries, f"history-{agreement.authorization_number}.csv")
 

@@ -34,10 +34,9 @@ from ..tokens import (
     take_charge_read,
     take_charge_token_make,
 )
-from .common import agreement_page
+from .common import CUSTOMER_ADMIN, CUSTOMER_SIDE, agreement_page
 
 SUPER_ADMIN = (AgreementAccess.SUPER_ADMIN,)
-CUSTOMER_ADMIN = (AgreementAccess.SUPER_ADMIN, AgreementAccess.ADMIN)
 
 
 def _after_link_redirect(request, link: PartnerLink):
@@ -273,7 +272,7 @@ def take_charge(request, token):
 
 @organization_required
 def partners(request, public_id):
-    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_ADMIN)
+    agreement, access = agreement_page(request, public_id, allowed=CUSTOMER_SIDE)
     context = {
         "agreement": agreement,
         "access": access,

@@ -53,7 +53,7 @@ class _Rollback(Exception):
 @given(
     acting_for=st.sampled_from(["customer", "partner", "other", "nobody"]),
     onboarded=st.booleans(),
-    admin_role=st.sampled_from([None, "admin", "super_admin"]),
+    admin_role=st.sampled_from([None, "admin", "super_admin", "reader"]),
     own_link=st.sampled_from(sorted(LINK_STATES)),
     others_link=st.sampled_from(sorted(LINK_STATES)),
 )

@@ -450,20 +450,35 @@ def test_no_foreign_visitor_sees_or_changes_anything_on_any_page(
     assert problems == [], "\n".join(problems)
 
 
-def test_a_read_only_partner_writes_nothing_anywhere(django_capture_on_commit_callbacks, capsys):
-    """A partner the customer made read-only sees the agreement, and every POST to every
-    URL (plain and htmx) is refused before it writes, or writes nothing; forms it cannot
-    use are a 404 too."""
+def _reader(victims: Victims) -> Intruder:
+    """A Reader of the victim's agreement, one of the customer's own people."""
+    agreement = AgreementAdmin.objects.get(pk=victims.params["agreement_admin"]).agreement
+    user = UserFactory(email="rita.reader@victim-industries.example")
+    MembershipFactory(organization=agreement.customer_organization, user=user)
+    AgreementAdminFactory(agreement=agreement, user=user, role="reader")
+    return Intruder("the customer's reader", user)
+
+
+@pytest.mark.parametrize("who", ["read-only partner", "reader"])
+def test_a_read_only_visitor_writes_nothing_anywhere(
+    django_capture_on_commit_callbacks, capsys, who
+):
+    """A partner the customer made read-only, and the customer's Reader, see the agreement;
+    every POST to every URL (plain and htmx) is refused before it writes, or writes nothing;
+    forms they cannot use are a 404 too."""
     victims = _victims(django_capture_on_commit_callbacks)
-    reader = _partner_in_state(victims, "read-only", scope=PartnerLink.Scope.READ_ONLY)
-    client = _client(reader)
+    if who == "reader":
+        visitor = _reader(victims)
+    else:
+        visitor = _partner_in_state(victims, "read-only", scope=PartnerLink.Scope.READ_ONLY)
+    client = _client(visitor)
     overview = reverse("agreements:overview", args=[victims.params["agreement"]])
-    assert client.get(overview).status_code == 200, "a reader sees the agreement"
+    assert client.get(overview).status_code == 200, "they see the agreement"
     problems, posts = [], 0
     for name in ("subscriber_add", "workbook_add", "workbook_template"):
         url = reverse(f"agreements:{name}", args=[victims.params["agreement"]])
         if client.get(url).status_code != 404:
-            problems.append(f"GET {url}: a form a reader cannot use is shown")
+            problems.append(f"GET {url}: a form they cannot use is shown")
     # Signing out would make the rest of the probes anonymous ones.
     routes = [
         route
@@ -481,11 +496,11 @@ def test_a_read_only_partner_writes_nothing_anywhere(django_capture_on_commit_ca
                 problems.append(f"POST {url}: server error {response.status_code}")
         after = _fingerprint(victims)
         if after != before:
-            problems.append(f"{route.name}: a read-only partner's POST wrote to the database")
+            problems.append(f"{route.name}: a {who}'s POST wrote to the database")
             before = after
 
     with capsys.disabled():
-        print(f"\nread-only partner sweep: {posts} POSTs, {len(problems)} problems")
+        print(f"\n{who} sweep: {posts} POSTs, {len(problems)} problems")
     assert problems == [], "\n".join(problems)
 
 
