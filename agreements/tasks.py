@@ -4,6 +4,7 @@ modules; importing those here lets Celery's autodiscovery register them."""
 from celery import shared_task
 
 from . import usage, workbooks  # noqa: F401
+from .services.open_license import licensing_sign_in_request
 from .services.partner_links import partner_links_review
 
 
@@ -13,3 +14,9 @@ def partner_links_review_daily() -> dict:
     before it ends."""
     review = partner_links_review()
     return {"expired": review.expired, "ended": review.ended, "reminded": review.reminded}
+
+
+@shared_task(name="agreements.licensing_sign_in_request", ignore_result=True)
+def licensing_sign_in_request_run(email: str) -> None:
+    """Look the licensing contact up and email its sign-in link, away from the request."""
+    licensing_sign_in_request(email=email)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from portal import celery_app
 from portal.accounts.tasks import password_reset_request_run
-from tests.factories import UserFactory
+from tests.factories import LicensingContactFactory, UserFactory
 from tests.notifications.conftest import free_port
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +48,15 @@ def asked(client, url: str, email: str, queue: str) -> tuple[int, list[str], lis
     [
         ("accounts:password_reset", "accounts.password_reset_request"),
         ("accounts:resend_verification", "accounts.email_verification_resend"),
+        ("agreements:licensing_sign_in", "agreements.licensing_sign_in_request"),
     ],
-    ids=["password reset", "new verification link"],
+    ids=["password reset", "new verification link", "licensing sign-in link"],
 )
 def test_a_known_and_an_unknown_address_run_the_same_queries_and_queue_the_same_task(
     client, broker_queue, url, task
 ):
     UserFactory(email="ana@example.com", email_verified_at=None)
+    LicensingContactFactory(email="ana@example.com")
 
     known = asked(client, reverse(url), "ana@example.com", broker_queue)
     unknown = asked(client, reverse(url), "nobody@example.com", broker_queue)
