@@ -259,7 +259,7 @@ def subscription_still_theirs(context: dict) -> bool:
     cancel_reason="The seat was removed or given to someone else before the email was sent.",
 )
 def subscription_assigned_context(context: dict) -> dict:
-    subscriptions_url = absolute_url(reverse("agreements:my_subscriptions"))
+    subscriptions_url = absolute_url(reverse("my_subscriptions"))
     if "assigned_at" in context:
         # What the email says was written down when it was queued (agreements.services).
         expires_on = context["expires_on"]

@@ -54,7 +54,7 @@ def visual_studio_assigned_context(context: dict) -> dict:
     )
     return {
         "manage_url": assignment.benefit.product.manage_url,
-        "subscriptions_url": absolute_url(reverse("agreements:my_subscriptions")),
+        "subscriptions_url": absolute_url(reverse("my_subscriptions")),
     }
 
 

@@ -27,6 +27,7 @@ def favicon(request):
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("my-subscriptions/", views.my_subscriptions, name="my_subscriptions"),
     path("", include("portal.tenancy.urls")),
     path("accounts/", include("portal.accounts.urls")),
     path("", include("notifications.urls")),

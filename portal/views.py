@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from agreements.selectors import agreement_search, partner_link_requests
+from agreements.selectors import agreement_search, my_subscription_list, partner_link_requests
 from agreements.views.partner_links import take_charge_offers
-from benefits.selectors import partner_membership_current
+from benefits.selectors import my_benefit_subscription_list, partner_membership_current
 
 # Agreements per page of the home page: a partner may manage hundreds.
 HOME_PAGE_SIZE = 25
@@ -36,3 +36,14 @@ def csrf_failure(request, reason=""):
     """A refused forged (or stale) post, in the portal's layout and the reader's language;
     `reason` is for logs, never for the page."""
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def my_subscriptions(request):
+    """Every subscription assigned to the person: from customers' Open Licenses and from
+    partner organizations' membership benefits, which is why the page lives here."""
+    context = {
+        "subscriptions": my_subscription_list(user=request.user),
+        "benefit_subscriptions": my_benefit_subscription_list(user=request.user),
+    }
+    return render(request, "my_subscriptions.html", context)

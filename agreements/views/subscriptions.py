@@ -1,7 +1,6 @@
-"""Adding, editing and removing one subscriber; preferences; administrators; My subscriptions."""
+"""Adding, editing and removing one subscriber; preferences; administrators."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from benefits.selectors import my_benefit_subscription_list
 from portal.tenancy.decorators import organization_required
 
 from .. import selectors
@@ -132,16 +130,6 @@ def administrator_remove(request, public_id, admin_id):
     return redirect("agreements:administrators", public_id=agreement.public_id)
 
 
-@login_required
-def my_subscriptions(request):
-    context = {
-        "subscriptions": selectors.my_subscription_list(user=request.user),
-        # Visual Studio subscriptions from a partner organization's membership benefits.
-        "benefit_subscriptions": my_benefit_subscription_list(user=request.user),
-    }
-    return render(request, "agreements/my_subscriptions.html", context)
-
-
 urlpatterns = [
     path("agreements/<uuid:public_id>/subscribers/add/", subscriber_add, name="subscriber_add"),
     path(
@@ -160,5 +148,4 @@ urlpatterns = [
         administrator_remove,
         name="administrator_remove",
     ),
-    path("my-subscriptions/", my_subscriptions, name="my_subscriptions"),
 ]

@@ -439,9 +439,9 @@ def test_my_subscriptions_lists_what_is_assigned_to_my_email_on_any_agreement(
         )
     lea_user = UserFactory(email="lea.bernard@fabrikam.example")
 
-    page = client_for(lea_user).get(reverse("agreements:my_subscriptions")).content.decode()
+    page = client_for(lea_user).get(reverse("my_subscriptions")).content.decode()
 
     assert "Fabrikam Ltd" in page and "Northwind Traders" in page
     assert page.count("Visual Studio Enterprise") == 2
-    someone = client_for(UserFactory()).get(reverse("agreements:my_subscriptions"))
+    someone = client_for(UserFactory()).get(reverse("my_subscriptions"))
     assert "No subscription is assigned to your email address." in someone.content.decode()

@@ -38,7 +38,7 @@ def test_a_subscriber_who_signed_up_directly_sees_their_subscription(agreement):
     text = page.content.decode()
     assert "Your subscriptions" in text
     assert line.level.name in text and "Fabrikam Ltd" in text
-    assert reverse("agreements:my_subscriptions") in text
+    assert reverse("my_subscriptions") in text
     assert "You are not a recognised user" not in text
 
 

@@ -200,7 +200,7 @@ def test_the_assignee_sees_the_subscription_under_my_subscriptions(
     vs = benefit(provisioned, "vs-professional")
     services.benefit_assign(actor=actor_of(ana, partner), benefit=vs, user=bruno)
 
-    page = client_for(bruno).get(reverse("agreements:my_subscriptions")).content.decode()
+    page = client_for(bruno).get(reverse("my_subscriptions")).content.decode()
 
     assert "Visual Studio Professional subscription" in page
     assert "Contoso Partners" in page
@@ -236,7 +236,7 @@ def test_a_subscription_is_reassigned_by_removing_its_user_and_assigning_another
     (holder,) = vs.assignments.held()
     assert holder.user == chloe and holder.seat == first.seat
     assert AuditEntry.objects.filter(action=Action.BENEFIT_UNASSIGNED).count() == 1
-    page = client_for(bruno).get(reverse("agreements:my_subscriptions")).content.decode()
+    page = client_for(bruno).get(reverse("my_subscriptions")).content.decode()
     assert "Visual Studio Professional subscription" not in page
 
 

@@ -46,7 +46,7 @@ def test_redis_stopped_while_people_browse_and_assign_breaks_no_page_and_loses_n
         reverse("agreements:overview", args=[public_id]),
         reverse("agreements:subscribers", args=[public_id]),
         reverse("tenancy:members"),
-        reverse("agreements:my_subscriptions"),
+        reverse("my_subscriptions"),
     ]
     responses = []
 

@@ -318,9 +318,7 @@ LIST_PAGES = [
     ListPage(
         "notifications", _url("notifications:organization_list"), "customer", grow_notifications
     ),
-    ListPage(
-        "my subscriptions", _url("agreements:my_subscriptions"), "customer", grow_my_subscriptions
-    ),
+    ListPage("my subscriptions", _url("my_subscriptions"), "customer", grow_my_subscriptions),
     ListPage("usage", _agreement_url("usage"), "customer", grow_usage, first_row=None),
     ListPage(
         "licensing relationships",

@@ -27,6 +27,25 @@ def test_code_is_ruff_formatted():
     assert result.returncode == 0, result.stdout
 
 
+# import-linter's command (lint-imports), run by this interpreter whatever PATH holds.
+LINT_IMPORTS = (
+    "import sys; from importlinter.cli import lint_imports_command; "
+    "sys.exit(lint_imports_command())"
+)
+
+
+def test_the_import_contracts_hold():
+    """The layers: the ground floor imports no feature, features import no other feature."""
+    result = subprocess.run(
+        [sys.executable, "-c", LINT_IMPORTS, "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

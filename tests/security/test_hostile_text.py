@@ -143,7 +143,7 @@ def test_a_person_named_with_markup_sees_it_escaped_on_their_pages(fabrikam, pro
             reverse("tenancy:members"),
             reverse("tenancy:history"),
             reverse("accounts:password_change"),
-            reverse("agreements:my_subscriptions"),
+            reverse("my_subscriptions"),
             reverse("agreements:administrators", args=[fabrikam.agreement.public_id]),
         ],
     )
