@@ -278,3 +278,25 @@ def test_the_purchase_is_provisioning_then_available(
     purchase = buy(ana, partner, action_pack, django_capture_on_commit_callbacks)
 
     assert purchase.status == PackagePurchase.Status.AVAILABLE
+
+
+def test_the_confirmation_and_the_provisioning_notice_read_in_french(
+    partner, partner_membership, ana, action_pack, django_capture_on_commit_callbacks
+):
+    ana.preferred_language = "fr"
+    ana.save(update_fields=["preferred_language"])
+    client = client_for(ana)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.package_purchase(
+            actor=actor_of(ana, partner),
+            package=BenefitPackage.objects.get(code="silver-application-development"),
+        )
+
+    confirm = client.get(
+        reverse("benefits:package_buy", args=["action-pack"]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    tab = client.get(reverse("benefits:benefits", args=["software"]), HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert "Acheter Action Pack\u00a0?" in confirm.content.decode()
+    assert "Confirmer l'achat" in confirm.content.decode()
+    assert "Votre package est en cours de provisionnement…" in tab.content.decode()

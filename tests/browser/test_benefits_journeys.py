@@ -3,7 +3,6 @@ confirmed, shown as provisioning while a real worker provisions it, and the page
 itself; a removal asks first; a second Action Pack is not offered, and forging it is told
 clearly; resubmitting the Support form breaks no Content-Security-Policy."""
 
-
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
