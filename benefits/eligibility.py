@@ -33,6 +33,7 @@ def package_refusal(
         )
     if (
         package.is_action_pack
+        # scoping: by membership, already scoped by the caller (a selector or the service)
         and PackagePurchase.objects.filter(membership=membership, is_action_pack=True)
         .exclude(status=PackagePurchase.Status.CANCELLED)
         .exists()
