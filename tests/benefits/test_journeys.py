@@ -15,7 +15,7 @@ from benefits.models import BenefitAssignment, BenefitPackage, PackagePurchase
 from benefits.services import ONE_ACTION_PACK, ONE_HOLDER_PER_SEAT, ONE_SEAT_PER_USER
 
 from ..conftest import actor_of
-from .conftest import benefit, buy, client_for
+from .conftest import benefit, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -270,14 +270,6 @@ def test_with_nothing_provisioning_the_tab_neither_polls_nor_hides_the_empty_sta
 
     assert 'hx-trigger="every 2s"' not in page
     assert "No benefit here yet" in page
-
-
-def test_the_purchase_is_provisioning_then_available(
-    partner, partner_membership, ana, action_pack, django_capture_on_commit_callbacks
-):
-    purchase = buy(ana, partner, action_pack, django_capture_on_commit_callbacks)
-
-    assert purchase.status == PackagePurchase.Status.AVAILABLE
 
 
 def test_the_confirmation_and_the_provisioning_notice_read_in_french(
