@@ -7,6 +7,7 @@ from django.utils import timezone
 from portal.tenancy.context import Actor
 from portal.tenancy.models import Membership
 
+from .eligibility import package_refusal
 from .models import (
     TAB_KINDS,
     Benefit,
@@ -46,8 +47,26 @@ def package_get_on_sale(*, code: str) -> BenefitPackage:
     return get_object_or_404(package_list_on_sale(), code=code)
 
 
+def package_offer_list(*, actor: Actor) -> list[BenefitPackage]:
+    """The packages on sale, each with `refusal`: why the actor's organization cannot buy it
+    now (the same rule the purchase enforces), or None where Buy is offered."""
+    membership = partner_membership_current(actor=actor)
+    packages = list(package_list_on_sale())
+    for package in packages:
+        package.refusal = package_refusal(membership=membership, package=package)
+    return packages
+
+
 def purchase_list(*, actor: Actor) -> QuerySet[PackagePurchase]:
     return PackagePurchase.objects.visible_to(actor).select_related("package", "membership")
+
+
+def purchase_provisioning_list(*, actor: Actor) -> QuerySet[PackagePurchase]:
+    """Purchases of the current membership years whose benefits are not created yet."""
+    return purchase_list(actor=actor).filter(
+        status=PackagePurchase.Status.PROVISIONING,
+        membership__ends_on__gte=timezone.localdate(),
+    )
 
 
 def _usable_benefits(actor: Actor) -> QuerySet[Benefit]:

@@ -21,6 +21,8 @@ from portal.tenancy.context import ANONYMOUS, Actor
 from portal.tenancy.models import Membership, Organization, Permission
 
 from .crypto import key_decrypt, key_encrypt, key_reencrypt
+from .eligibility import one_action_pack_error, package_refusal
+from .integrity import constraint_violated
 from .models import (
     LEVEL_ORDER,
     Benefit,
@@ -33,6 +35,9 @@ from .models import (
 )
 
 KEY_ALPHABET = "BCDFGHJKMPQRTVWXY2346789"
+ONE_ACTION_PACK = "benefits_packagepurchase_one_action_pack_per_year"
+ONE_SEAT_PER_USER = "benefits_benefitassignment_one_seat_per_user"
+ONE_HOLDER_PER_SEAT = "benefits_benefitassignment_one_holder_per_seat"
 
 
 def _partner_organization(actor: Actor, permission: str) -> Organization:
@@ -160,36 +165,20 @@ def partner_network_upgrade(
 # Packages ---------------------------------------------------------------------------------
 
 
-def _one_action_pack_error() -> ValidationError:
-    return ValidationError(
-        _("Your organization already has an Action Pack for this membership year."),
-        code="action_pack",
-    )
-
-
 def package_purchase(
     *, actor: Actor, package: BenefitPackage, today: date | None = None
 ) -> PackagePurchase:
     """Buy `package` for the current membership year; its benefits are provisioned by a
-    task once the purchase is committed."""
+    task once the purchase is committed. The rules are checked under a lock on the
+    membership, so two purchases of one year are checked one after the other; the
+    database's constraint stays the last wall."""
     organization = _partner_organization(actor, Permission.BUY_PACKAGES)
     try:
         with transaction.atomic():
             membership = _current_membership(organization, today or timezone.localdate())
-            if membership is None:
-                raise ValidationError(
-                    _("Join the partner network before you buy benefit packages."),
-                    code="not_member",
-                )
-            if package.minimum_level and membership.rank < LEVEL_ORDER.index(package.minimum_level):
-                raise ValidationError(
-                    _("%(package)s needs a %(level)s membership or higher.")
-                    % {
-                        "package": package.name,
-                        "level": PartnerMembership.Level(package.minimum_level).label,
-                    },
-                    code="level",
-                )
+            refusal = package_refusal(membership=membership, package=package)
+            if refusal is not None:
+                raise refusal
             purchase = PackagePurchase.objects.create(
                 organization=organization,
                 membership=membership,
@@ -206,8 +195,8 @@ def package_purchase(
             )
             transaction.on_commit(lambda: _provision_later(purchase.pk))
     except IntegrityError as error:
-        if "one_action_pack_per_year" in str(error):
-            raise _one_action_pack_error() from error
+        if constraint_violated(error, PackagePurchase, ONE_ACTION_PACK):
+            raise one_action_pack_error() from error
         raise
     return purchase
 
@@ -374,11 +363,10 @@ def benefit_assign(
         with transaction.atomic():
             # Locking the benefit makes concurrent assignments take seats one at a time.
             Benefit.objects.select_for_update().filter(pk=benefit.pk).get()
-            taken = set(
-                BenefitAssignment.objects.held()
-                .filter(benefit=benefit)
-                .values_list("seat", flat=True)
-            )
+            held = BenefitAssignment.objects.held().filter(benefit=benefit)
+            if held.filter(user=user).exists():
+                raise _already_assigned_error(user)
+            taken = set(held.values_list("seat", flat=True))
             free = [seat for seat in range(1, benefit.seats + 1) if seat not in taken]
             if not free:
                 raise ValidationError(
@@ -414,13 +402,18 @@ def benefit_assign(
             )
             _assigned_emails(assignment)
     except IntegrityError as error:
-        if "one_seat_per_user" in str(error) or "one_holder_per_seat" in str(error):
-            raise ValidationError(
-                _("%(email)s already has this benefit.") % {"email": user.email},
-                code="assigned",
-            ) from error
+        if constraint_violated(error, BenefitAssignment, ONE_SEAT_PER_USER) or constraint_violated(
+            error, BenefitAssignment, ONE_HOLDER_PER_SEAT
+        ):
+            raise _already_assigned_error(user) from error
         raise
     return assignment
+
+
+def _already_assigned_error(user: User) -> ValidationError:
+    return ValidationError(
+        _("%(email)s already has this benefit.") % {"email": user.email}, code="assigned"
+    )
 
 
 def _assigned_emails(assignment: BenefitAssignment) -> None:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("partnership/packages/<slug:code>/buy/", views.package_buy, name="package_buy"),
     path("partnership/benefits/", views.benefits_index, name="benefits_index"),
     path("partnership/benefits/<slug:tab>/", views.benefits, name="benefits"),
+    path(
+        "partnership/benefits/<slug:tab>/provisioning/",
+        views.benefits_provisioning,
+        name="benefits_provisioning",
+    ),
     path("partnership/benefit/<uuid:public_id>/", views.benefit_detail, name="benefit"),
     path("partnership/benefit/<uuid:public_id>/keys/", views.benefit_keys, name="benefit_keys"),
     path(

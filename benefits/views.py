@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.tenancy.decorators import partner_required
 from portal.tenancy.models import Permission
@@ -119,7 +120,7 @@ def packages(request):
     actor = request.actor
     context = {
         "current": selectors.partner_membership_current(actor=actor),
-        "packages": selectors.package_list_on_sale(),
+        "packages": selectors.package_offer_list(actor=actor),
         "purchases": selectors.purchase_list(actor=actor),
         **_permissions(actor),
     }
@@ -127,27 +128,31 @@ def packages(request):
 
 
 @partner_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def package_buy(request, code):
+    """GET: the confirmation, naming the package and what it grants. POST: buy it."""
+    actor = request.actor
+    if not actor.has_permission(Permission.BUY_PACKAGES):
+        raise PermissionDenied
     package = selectors.package_get_on_sale(code=code)
+    if request.method == "GET":
+        (offer,) = [p for p in selectors.package_offer_list(actor=actor) if p.pk == package.pk]
+        if offer.refusal is not None:
+            messages.error(request, _error_text(offer.refusal))
+            return redirect("benefits:packages")
+        return render(request, "benefits/package_buy.html", {"package": offer})
     try:
-        purchase = services.package_purchase(actor=request.actor, package=package)
+        purchase = services.package_purchase(actor=actor, package=package)
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("benefits:packages")
     purchase.refresh_from_db(fields=["status"])
     if purchase.status == purchase.Status.AVAILABLE:
-        messages.success(
-            request,
-            _("%(package)s is ready: its benefits are below.") % {"package": package.name},
-        )
-        return redirect("benefits:benefits", tab=Tab.SOFTWARE)
-    messages.success(
-        request,
-        _("%(package)s is being provisioned. Its benefits appear here once it is available.")
-        % {"package": package.name},
-    )
-    return redirect("benefits:packages")
+        notice = _("%(package)s is ready: its benefits are below.")
+    else:
+        notice = _("You bought %(package)s. Its benefits appear below once it is provisioned.")
+    messages.success(request, notice % {"package": package.name})
+    return redirect("benefits:benefits", tab=Tab.SOFTWARE)
 
 
 # Benefits ---------------------------------------------------------------------------------
@@ -169,9 +174,33 @@ def benefits(request, tab):
         "tabs": Tab.choices,
         "current": current,
         "benefits": selectors.benefit_list(actor=actor, tab=tab) if current else [],
+        "provisioning": list(selectors.purchase_provisioning_list(actor=actor)),
         **_permissions(actor),
     }
     return render(request, "benefits/benefits.html", context)
+
+
+@partner_required
+def benefits_provisioning(request, tab):
+    """Polled by the tab while a package provisions (htmx, every 2 seconds): the notice again
+    while it provisions; once ready, a notice without polling and the tab's fresh list."""
+    if tab not in Tab.values:
+        raise Http404
+    if not request.htmx:
+        return redirect("benefits:benefits", tab=tab)
+    actor = request.actor
+    provisioning = list(selectors.purchase_provisioning_list(actor=actor))
+    context = {
+        "tab": tab,
+        "tabs": Tab.choices,
+        "provisioning": provisioning,
+        "ready": not provisioning,
+        "benefits": [] if provisioning else selectors.benefit_list(actor=actor, tab=tab),
+        **_permissions(actor),
+    }
+    response = render(request, "benefits/_provisioning_poll.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _row_context(request, benefit, *, expanded: bool = True, **extra) -> dict:
@@ -282,16 +311,31 @@ def _assigned_notice(assignment) -> str:
 
 
 @partner_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assignment_remove(request, public_id, assignment_id):
-    benefit = selectors.benefit_get(actor=request.actor, public_id=public_id)
-    assignment = selectors.assignment_get(
-        actor=request.actor, benefit=benefit, public_id=assignment_id
-    )
-    services.benefit_unassign(actor=request.actor, assignment=assignment)
-    return _after_change(
-        request,
-        benefit,
-        _("%(email)s no longer holds it; you can assign it to someone else.")
-        % {"email": assignment.user.email},
-    )
+    """GET: ask first (a page of its own, so that it works without JavaScript). POST:
+    remove the user."""
+    actor = request.actor
+    benefit = selectors.benefit_get(actor=actor, public_id=public_id)
+    assignment = selectors.assignment_get(actor=actor, benefit=benefit, public_id=assignment_id)
+    if not actor.has_permission(Permission.ASSIGN_BENEFITS):
+        raise PermissionDenied
+    if request.method == "GET":
+        context = {
+            "benefit": benefit,
+            "assignment": assignment,
+            "tab": KIND_TAB[Kind(benefit.kind)],
+        }
+        return render(request, "benefits/assignment_remove.html", context)
+    services.benefit_unassign(actor=actor, assignment=assignment)
+    return _after_change(request, benefit, _removed_notice(assignment))
+
+
+def _removed_notice(assignment) -> str:
+    email = assignment.user.email
+    if assignment.benefit.kind == Kind.CLOUD_USAGE:
+        # Only its future user can activate it again, by assigning themselves.
+        return _(
+            "%(email)s no longer uses this subscription. To activate it again, assign yourself."
+        ) % {"email": email}
+    return _("%(email)s no longer holds it; you can assign it to someone else.") % {"email": email}

@@ -68,7 +68,9 @@ def test_member_buys_a_package_and_gets_keys_for_software_in_french_for_windows(
     expect(page.get_by_text("No benefit here yet.")).to_be_visible()
 
     page.get_by_role("navigation", name="Partnership").get_by_role("link", name="Packages").click()
-    page.get_by_role("button", name="Buy Action Pack").click()
+    page.get_by_role("link", name="Buy Action Pack").click()
+    expect(page.get_by_role("heading", name="Buy Action Pack?")).to_be_visible()
+    page.get_by_role("button", name="Confirm purchase").click()
 
     expect(page.get_by_text("Action Pack is ready: its benefits are below.")).to_be_visible()
     expect(page.get_by_role("heading", name="Windows 11 Pro")).to_be_visible()
@@ -112,8 +114,10 @@ def test_member_assigns_a_visual_studio_subscription_and_reassigns_it(
     expect(row.get_by_text("1 of 3 assigned")).to_be_visible()
     assert "Visual Studio Professional subscription" in email_wait(BRUNO).subject
 
-    # Reassign: remove Bruno, then choose Chloé.
-    row.get_by_role("button", name=f"Remove {BRUNO}").click()
+    # Reassign: remove Bruno (confirmed first), then choose Chloé.
+    row.get_by_role("link", name=f"Remove {BRUNO}").click()
+    page.get_by_role("button", name="Remove user").click()
+    expect(page.get_by_role("status")).to_contain_text("you can assign it to someone else")
     row = page.get_by_role("article", name=name)
     expect(row.get_by_text("0 of 3 assigned")).to_be_visible()
     row.get_by_label("User").select_option(label=f"Chloé Roux ({CHLOE})")
