@@ -1,14 +1,11 @@
-"""Who is acting, for which organizations: computed once per request or task, read everywhere.
+"""Who is acting, for which organizations: computed once per request or task, then passed.
 
-The middleware builds the actor for a request; `acting_as` does the same for tasks,
-management commands and the admin. Selectors and querysets read the actor, never the
-session or the request directly, so that a later row-level-security layer has one place to
-take its settings from.
+The middleware builds the actor for a request (`request.actor`); tasks, management commands
+and the admin build theirs with `actor_build`. Services and selectors take it as an explicit
+`actor=` argument and never read the session or the request, so that a later
+row-level-security layer has one value to take its settings from.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -77,7 +74,6 @@ class Actor:
 
 
 ANONYMOUS = Actor(user=None)
-_current_actor: ContextVar[Actor] = ContextVar("current_actor", default=ANONYMOUS)
 
 
 def actor_build(
@@ -115,16 +111,3 @@ def actor_for_request(request: "HttpRequest") -> Actor:
     if current != wanted:
         request.session[SESSION_ORGANIZATION_KEY] = current
     return actor
-
-
-def current_actor() -> Actor:
-    return _current_actor.get()
-
-
-@contextmanager
-def acting_as(actor: Actor) -> Iterator[Actor]:
-    token = _current_actor.set(actor)
-    try:
-        yield actor
-    finally:
-        _current_actor.reset(token)

@@ -1,4 +1,4 @@
-from .context import acting_as, actor_for_request
+from .context import actor_for_request
 
 
 class ActorMiddleware:
@@ -9,5 +9,4 @@ class ActorMiddleware:
 
     def __call__(self, request):
         request.actor = actor_for_request(request)
-        with acting_as(request.actor):
-            return self.get_response(request)
+        return self.get_response(request)
