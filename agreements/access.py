@@ -48,10 +48,6 @@ class AgreementAccess(models.TextChoices):
         return self is AgreementAccess.SUPER_ADMIN
 
     @property
-    def is_partner(self) -> bool:
-        return self in (AgreementAccess.PARTNER, AgreementAccess.PARTNER_READ_ONLY)
-
-    @property
     def can_write(self) -> bool:
         return self not in (AgreementAccess.PARTNER_READ_ONLY, AgreementAccess.READER)
 

@@ -325,10 +325,6 @@ class PartnerLink(models.Model):
         return self.status == self.Status.PENDING
 
     @property
-    def is_read_only(self) -> bool:
-        return self.scope == self.Scope.READ_ONLY
-
-    @property
     def is_blocking(self) -> bool:
         return self.status in self.BLOCKING and self.allowed_again_at is None
 

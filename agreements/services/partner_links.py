@@ -474,6 +474,7 @@ def partner_link_allow_again(*, actor: Actor, link: PartnerLink, invite: bool) -
 class PartnerLinkReview:
     expired: int
     ended: int
+    # Links whose reminder went out (to both sides) in this pass.
     reminded: int
 
 
@@ -524,26 +525,24 @@ def _link_close(*, link_id: int, status: str) -> int:
 
 
 def _ending_remind(*, link: PartnerLink, today: date) -> int:
+    """Queue the reminder this link is due, once: 1 if it went out now, 0 if it had already.
+    Most nights most links are reminded already, so that is asked first, in one query,
+    before the recipients are looked up; the outbox's dedupe key keeps it once regardless."""
     days_left = (link.ends_on - today).days
     threshold = min(days for days in ENDING_REMINDER_DAYS if days >= days_left)
-    sent = 0
+    prefix = f"partner-ending:{link.public_id}:{link.ends_on.isoformat()}:{threshold}:"
+    if Notification.objects.filter(dedupe_key__startswith=prefix).exists():
+        return 0
     for email, language, side in _both_sides(link):
-        key = (
-            f"partner-ending:{link.public_id}:{link.ends_on.isoformat()}:{threshold}:"
-            f"{email.casefold()}"
-        )
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
         notification_enqueue(
             kind="partner_access_ending",
             recipient=email,
             language=language,
-            dedupe_key=key,
+            dedupe_key=f"{prefix}{email.casefold()}",
             context={**_link_context(link), "side": side, "days_left": days_left},
             organization=_side_organization(link, side),
         )
-        sent += 1
-    return sent
+    return 1
 
 
 # Who is told ----------------------------------------------------------------------------

@@ -14,5 +14,5 @@ class Command(BaseCommand):
         review = partner_links_review()
         self.stdout.write(
             f"{review.expired} requests expired, {review.ended} accesses ended, "
-            f"{review.reminded} reminders queued."
+            f"{review.reminded} links reminded."
         )
