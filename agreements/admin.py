@@ -9,14 +9,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .imports import (
-    MAX_FILE_BYTES,
-    MAX_ORDERS,
-    OrderImportError,
-    order_import,
-)
+from agreements.orders.csv_import import MAX_FILE_BYTES, MAX_ORDERS, OrderImportError, order_import
+from agreements.orders.services import MAX_SEATS_PER_ORDER
+
 from .models import Agreement, AgreementLine, SubscriptionLevel
-from .services.open_license import MAX_SEATS_PER_ORDER
 
 
 @admin.register(SubscriptionLevel)

@@ -179,7 +179,8 @@ def _step_import(path: str, queue) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from agreements.models import Agreement, BulkImport
-    from agreements.workbooks import bulk_import_create, bulk_import_run
+    from agreements.workbooks.services import bulk_import_create
+    from agreements.workbooks.tasks import bulk_import_run
     from bench import seed
     from portal.accounts.models import User
     from portal.tenancy.context import actor_build

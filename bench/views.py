@@ -13,8 +13,8 @@ from pathlib import Path
 from django.contrib import admin
 from django.http import HttpResponse
 
-from agreements.grid import DEFAULT_PAGE_SIZE, SEARCH_FIELDS
 from agreements.models import Subscription
+from agreements.subscribers.grid import DEFAULT_PAGE_SIZE, SEARCH_FIELDS
 
 # The harness saves the grid's first page here before it starts gunicorn.
 BARE_PAGE_FILE = os.environ.get("BENCH_BARE_PAGE", "")

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.htmx import fragment_or_page
 from portal.tenancy.decorators import partner_required
 from portal.tenancy.models import Permission
 
@@ -222,8 +223,7 @@ def _row_context(request, benefit, *, expanded: bool = True, **extra) -> dict:
 
 def _row_or_page(request, context: dict):
     """The row alone for htmx (it replaces itself), or the benefit's own page."""
-    template = "benefits/_benefit_row.html" if request.htmx else "benefits/benefit_detail.html"
-    return render(request, template, context)
+    return _fragment_or_page(request, "benefits/_benefit_row.html", context)
 
 
 @partner_required
@@ -258,9 +258,9 @@ def benefit_downloads(request, public_id):
 
 
 def _fragment_or_page(request, fragment: str, context: dict):
-    if request.htmx:
-        return render(request, fragment, context)
-    return render(request, "benefits/benefit_detail.html", context)
+    return fragment_or_page(
+        request, fragment=fragment, page="benefits/benefit_detail.html", context=context
+    )
 
 
 def _after_change(request, benefit, notice: str):

@@ -49,7 +49,7 @@ def actor_subjects(actor: Actor) -> dict[str, object]:
     return {"user": actor.user.pk if actor.user else None, "ip": actor.ip_address}
 
 
-def email_subject(email: str) -> str:
+def email_count_key(email: str) -> str:
     """An address as a count's name: one count whatever its case, and no address in Redis."""
     return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
 
@@ -194,13 +194,6 @@ invitation_limit = AttemptLimit(
 )
 password_reset_limit = AttemptLimit(
     scope="password-reset",
-    limit=settings.PASSWORD_RESET_LIMIT,
-    window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
-)
-# The licensing service center emails a sign-in link to whoever types a contact's address,
-# as password reset does: the same budget.
-licensing_sign_in_limit = AttemptLimit(
-    scope="licensing-sign-in",
     limit=settings.PASSWORD_RESET_LIMIT,
     window_seconds=settings.PASSWORD_RESET_LIMIT_WINDOW,
 )

@@ -19,7 +19,7 @@ _SEGMENT = r"(?:(?!%2F)[^/\s\"'?&#])+"
 _TOKEN_PATHS = [
     ("{s}agreements{s}invitations", 1),  # agreements:invitation_accept
     ("{s}agreements{s}licensing-link", 1),  # agreements:licensing_link
-    ("{s}licensing{s}sign-in", 1),  # agreements:licensing_sign_in_link
+    ("{s}licensing{s}sign-in", 1),  # licensing_center:sign_in_link
     # tenancy:invitation_accept; /organization/invitations/<public id>/ carries no token.
     ("(?<!organization)(?<!agreements){s}invitations", 1),
     ("{s}accounts{s}verify", 2),  # accounts:verify_email (uid, token)

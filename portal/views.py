@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from agreements.selectors import agreement_search, my_subscription_list, partner_link_requests
-from agreements.views.partner_links import take_charge_offers
+from agreements.partner_links.selectors import partner_link_requests
+from agreements.partner_links.views import take_charge_offers
+from agreements.selectors import agreement_search
+from agreements.subscribers.selectors import my_subscription_list
 from benefits.selectors import my_benefit_subscription_list, partner_membership_current
 
 # Agreements per page of the home page: a partner may manage hundreds.

@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.limits import email_subject, password_reset_limit
+from portal.limits import email_count_key, password_reset_limit
 from portal.tenancy.context import Actor
 
 from .models import User
@@ -101,7 +101,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         try:
             password_reset_limit.enforce(
                 actor=Actor(user=None, ip_address=ip_address),
-                email=email_subject(email),
+                email=email_count_key(email),
                 ip=ip_address,
             )
         except ValidationError:

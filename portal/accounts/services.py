@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.services import notification_enqueue
-from portal.limits import email_resend_limit, email_subject, sign_in_account_limit
+from portal.limits import email_count_key, email_resend_limit, sign_in_account_limit
 from portal.tenancy.context import Actor
 
 from .models import User
@@ -99,7 +99,7 @@ def email_verification_resend_allowed(*, email: str, ip_address: str | None) -> 
     try:
         email_resend_limit.enforce(
             actor=Actor(user=None, ip_address=ip_address),
-            email=email_subject(email),
+            email=email_count_key(email),
             ip=ip_address,
         )
     except ValidationError:
@@ -147,7 +147,7 @@ def sign_in_lockout_lift(*, user: User) -> None:
     """A used password-reset link proves the mailbox: its owner may sign in again at once,
     as the locked-out page promises. Axes records the address lowercased (lockout.py)."""
     axes_reset(username=user.email.lower())
-    sign_in_account_limit.reset(account=email_subject(user.email))
+    sign_in_account_limit.reset(account=email_count_key(user.email))
 
 
 def sign_in_locked_notify(*, email: str) -> None:

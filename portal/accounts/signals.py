@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from portal.limits import email_subject, sign_in_account_limit
+from portal.limits import email_count_key, sign_in_account_limit
 from portal.log_redaction import tokens_redact
 
 from .lockout import lockout_username
@@ -18,7 +18,7 @@ from .services import sign_in_locked_notify
 @receiver(user_login_failed, dispatch_uid="accounts.sign_in_failure_count")
 def sign_in_failure_count(sender, credentials=None, request=None, **kwargs) -> None:
     email = lockout_username(request, credentials)
-    if email and sign_in_account_limit.record(account=email_subject(email)):
+    if email and sign_in_account_limit.record(account=email_count_key(email)):
         sign_in_locked_notify(email=email)
 
 

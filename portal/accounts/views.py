@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.limits import email_subject, sign_in_account_limit
+from portal.limits import email_count_key, sign_in_account_limit
 
 from . import services
 from .forms import LanguageForm, PasswordResetForm, ResendVerificationForm, SignInForm, SignUpForm
@@ -41,7 +41,7 @@ class SignInView(auth_views.LoginView):
         # Too many failures for this account from every address together: paused everywhere,
         # before any password is checked (django-axes counts each address on its own).
         email = lockout_username(request, {"username": request.POST.get("username")})
-        if email and sign_in_account_limit.is_exceeded(account=email_subject(email)):
+        if email and sign_in_account_limit.is_exceeded(account=email_count_key(email)):
             return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
         return super().post(request, *args, **kwargs)
 

@@ -48,7 +48,7 @@ def asked(client, url: str, email: str, queue: str) -> tuple[int, list[str], lis
     [
         ("accounts:password_reset", "accounts.password_reset_request"),
         ("accounts:resend_verification", "accounts.email_verification_resend"),
-        ("agreements:licensing_sign_in", "agreements.licensing_sign_in_request"),
+        ("licensing_center:sign_in", "agreements.licensing_sign_in_request"),
     ],
     ids=["password reset", "new verification link", "licensing sign-in link"],
 )

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import LinkMethod, PartnerLink
-from agreements.services.partner_links import partner_links_review
-from agreements.tokens import licensing_link_token_make
+from agreements.partner_links.services.review import partner_links_review
+from agreements.partner_links.tokens import licensing_link_token_make
 from notifications.models import Notification
 from portal.audit.models import Action, AuditEntry
 from portal.tenancy.models import Membership, Organization
@@ -119,9 +119,9 @@ def test_a_removed_partner_cannot_link_again_from_the_licensing_center(
     removed, contact, agreement, django_capture_on_commit_callbacks
 ):
     browser = _licensing_browser()
-    summary = browser.get(reverse("agreements:licensing_relationships")).content.decode()
+    summary = browser.get(reverse("licensing_center:relationships")).content.decode()
     assert "Access removed by the customer" in summary
-    details = browser.get(reverse("agreements:licensing_license", args=[agreement.public_id]))
+    details = browser.get(reverse("licensing_center:license", args=[agreement.public_id]))
     assert "/agreements/licensing-link/" not in details.content.decode(), "no link to follow"
     assert REMOVED in details.content.decode()
 
@@ -634,7 +634,7 @@ def test_an_unverified_account_is_not_offered_to_take_charge(unonboarded):
 
 
 def test_a_take_charge_link_for_another_address_changes_nothing(unonboarded):
-    from agreements.tokens import take_charge_token_make
+    from agreements.onboarding.tokens import take_charge_token_make
 
     token = take_charge_token_make(
         agreement_public_id=unonboarded.public_id, email="it@tailspin.example"

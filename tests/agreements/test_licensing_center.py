@@ -34,16 +34,16 @@ def _licensing_session(capture, email=CONTACT) -> Client:
     """A browser signed in to the licensing service center through its emailed link."""
     browser = Client()
     with capture(execute=True):
-        browser.post(reverse("agreements:licensing_sign_in"), {"email": email})
+        browser.post(reverse("licensing_center:sign_in"), {"email": email})
     sign_in = link_in(mail.outbox[-1], "/licensing/sign-in/")
     assert browser.get(sign_in).status_code == 200, "a mail scanner's visit signs nobody in"
-    assert browser.get(reverse("agreements:licensing_relationships")).status_code == 302
+    assert browser.get(reverse("licensing_center:relationships")).status_code == 302
     browser.post(sign_in)
     return browser
 
 
 def _click_here(browser, agreement) -> str:
-    details = browser.get(reverse("agreements:licensing_license", args=[agreement.public_id]))
+    details = browser.get(reverse("licensing_center:license", args=[agreement.public_id]))
     page = details.content.decode()
     assert "Visual Studio subscriptions" in page
     start = page.index('href="/agreements/licensing-link/') + len('href="')
@@ -56,11 +56,11 @@ def test_the_relationship_summary_lists_only_licenses_of_the_partner_of_record(
     someone_elses = AgreementFactory(customer_name="Tailspin Toys")
     browser = _licensing_session(django_capture_on_commit_callbacks)
 
-    page = browser.get(reverse("agreements:licensing_relationships")).content.decode()
+    page = browser.get(reverse("licensing_center:relationships")).content.decode()
 
     assert "Fabrikam Ltd" in page
     assert "Tailspin Toys" not in page
-    other = reverse("agreements:licensing_license", args=[someone_elses.public_id])
+    other = reverse("licensing_center:license", args=[someone_elses.public_id])
     assert browser.get(other).status_code == 404
 
 
@@ -69,9 +69,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(
 ):
     browser = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        known = browser.post(reverse("agreements:licensing_sign_in"), {"email": CONTACT})
+        known = browser.post(reverse("licensing_center:sign_in"), {"email": CONTACT})
         unknown = Client().post(
-            reverse("agreements:licensing_sign_in"), {"email": "nobody@example.com"}
+            reverse("licensing_center:sign_in"), {"email": "nobody@example.com"}
         )
 
     assert known.status_code == unknown.status_code == 200
@@ -80,10 +80,10 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(
 
 
 def test_the_licensing_pages_need_the_licensing_sign_in(contact, agreement):
-    response = Client().get(reverse("agreements:licensing_relationships"))
+    response = Client().get(reverse("licensing_center:relationships"))
 
     assert response.status_code == 302
-    assert response.url == reverse("agreements:licensing_sign_in")
+    assert response.url == reverse("licensing_center:sign_in")
 
 
 def test_a_new_partner_signs_up_with_the_same_email_and_is_linked(
@@ -167,7 +167,7 @@ def test_a_tampered_portal_link_is_refused(contact, agreement, partner_user):
 
 def _sign_in_link(capture) -> str:
     with capture(execute=True):
-        Client().post(reverse("agreements:licensing_sign_in"), {"email": CONTACT})
+        Client().post(reverse("licensing_center:sign_in"), {"email": CONTACT})
     return link_in(mail.outbox[-1], "/licensing/sign-in/")
 
 
@@ -177,14 +177,14 @@ def test_a_used_sign_in_link_opens_no_session_from_a_fresh_browser(
     link = _sign_in_link(django_capture_on_commit_callbacks)
     first = Client()
     first.post(link)
-    first.post(reverse("agreements:licensing_sign_out"))
+    first.post(reverse("licensing_center:sign_out"))
 
     fresh = Client()
     replay_page = fresh.get(link)
     replay = fresh.post(link)
 
     assert replay_page.status_code == replay.status_code == 400
-    assert fresh.get(reverse("agreements:licensing_relationships")).status_code == 302
+    assert fresh.get(reverse("licensing_center:relationships")).status_code == 302
 
 
 def test_each_emailed_sign_in_link_is_a_token_of_its_own(

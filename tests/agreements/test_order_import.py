@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from agreements import imports
-from agreements.imports import OrderImportError, RowError, order_import
 from agreements.models import Agreement, AgreementInvitation, AgreementLine, SubscriptionLevel
+from agreements.orders import csv_import
+from agreements.orders.csv_import import OrderImportError, RowError, order_import
 from notifications.models import Notification
 from portal.audit.models import Action, AuditEntry
 
@@ -269,7 +269,7 @@ def test_empty_files_and_files_without_orders_are_refused():
 
 
 def test_a_file_too_large_is_refused(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(csv_import, "MAX_FILE_BYTES", 1024 * 1024)
 
     assert _errors(_csv(HEADER, "x" * 1024 * 1024)) == [
         (None, "The file is larger than 1 MB. Split it into smaller files.")
@@ -277,7 +277,7 @@ def test_a_file_too_large_is_refused(monkeypatch):
 
 
 def test_a_file_with_too_many_orders_is_refused(monkeypatch, contoso):
-    monkeypatch.setattr(imports, "MAX_ORDERS", 2)
+    monkeypatch.setattr(csv_import, "MAX_ORDERS", 2)
     row = "Contoso Partners,Fabrikam,{n}@fabrikam.example,,,1,"
 
     assert _errors(_csv(HEADER, *(row.format(n=n) for n in range(3)))) == [
@@ -292,7 +292,7 @@ def test_a_file_with_too_many_orders_is_refused(monkeypatch, contoso):
 def test_a_failure_while_placing_the_orders_leaves_nothing(
     operator, good_file, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_order_place = imports.order_place
+    real_order_place = csv_import.order_place
     placed = []
 
     def order_place_failing_the_second_time(**kwargs):
@@ -301,7 +301,7 @@ def test_a_failure_while_placing_the_orders_leaves_nothing(
         placed.append(real_order_place(**kwargs))
         return placed[-1]
 
-    monkeypatch.setattr(imports, "order_place", order_place_failing_the_second_time)
+    monkeypatch.setattr(csv_import, "order_place", order_place_failing_the_second_time)
 
     with (
         django_capture_on_commit_callbacks(execute=True),

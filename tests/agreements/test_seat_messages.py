@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import AgreementLine, Subscription, SubscriptionLevel
-from agreements.services.subscriptions import (
+from agreements.subscribers.services.assignments import (
     BulkAssignError,
     SubscriberDetails,
     subscriptions_assign_bulk,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from agreements.models import AdminRole, AgreementLine, PartnerLink, Subscription, SubscriptionLevel
-from agreements.services.subscriptions import SubscriberDetails, subscription_assign
+from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
 from portal.audit.models import Action, AuditEntry
 
 from ..conftest import actor_of
@@ -333,7 +333,7 @@ def test_changing_the_level_moves_the_subscriber_to_a_seat_of_that_level(
 def test_resend_emails_the_subscriber_again(
     lea, agreement, super_admin, django_capture_on_commit_callbacks
 ):
-    from agreements.services.subscriptions import subscriptions_resend
+    from agreements.subscribers.services.assignments import subscriptions_resend
 
     with django_capture_on_commit_callbacks(execute=True):
         count = subscriptions_resend(

@@ -15,14 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements import usage
 from agreements.models import AgreementLine, PartnerLink, SubscriptionLevel, UsageSnapshot
-from agreements.services.subscriptions import (
+from agreements.subscribers.services.assignments import (
     SubscriberDetails,
     subscription_assign,
     subscriptions_remove,
 )
-from agreements.usage import maximum_usage, usage_snapshot_daily
+from agreements.usage import services as usage_services
+from agreements.usage.selectors import maximum_usage
+from agreements.usage.tasks import usage_snapshot_daily
 
 from ..conftest import actor_of
 from ..factories import AgreementLineFactory, PartnerLinkFactory
@@ -175,7 +176,7 @@ def test_the_daily_task_takes_the_same_few_queries_for_5_or_50_lines():
 
 
 def test_the_daily_task_goes_through_lines_a_batch_at_a_time(monkeypatch, agreement):
-    monkeypatch.setattr(usage, "LOCK_BATCH", 2)
+    monkeypatch.setattr(usage_services, "LOCK_BATCH", 2)
     for _ in range(3):
         AgreementLineFactory()  # four lines: two full batches, then an empty one
 

@@ -15,8 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from agreements import workbooks
-from agreements.forms import SubscriberForm
 from agreements.models import (
     AgreementLine,
     BulkImport,
@@ -24,11 +22,22 @@ from agreements.models import (
     Subscription,
     SubscriptionLevel,
 )
-from agreements.services.subscriptions import (
+from agreements.subscribers.forms import SubscriberForm
+from agreements.subscribers.services.assignments import (
     SubscriberDetails,
     subscription_assign,
     subscriptions_assign_bulk,
 )
+from agreements.workbooks import reading, services
+from agreements.workbooks.columns import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_UNPACKED_BYTES,
+    TEMPLATE_COLUMNS,
+    XLSX_CONTENT_TYPE,
+)
+from agreements.workbooks.rows import _levels_by_name, _RowForm
+from agreements.workbooks.tasks import bulk_import_run
 
 from ..conftest import actor_of
 from ..factories import AgreementLineFactory, PartnerLinkFactory
@@ -37,7 +46,7 @@ from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = [column.header for column in workbooks.TEMPLATE_COLUMNS]
+HEADERS = [column.header for column in TEMPLATE_COLUMNS]
 DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
 
 
@@ -54,7 +63,7 @@ def _person(n: int, **changes) -> list:
         "country": "FR",
         "language": "fr",
     } | changes
-    return [row[column.key] for column in workbooks.COLUMNS]
+    return [row[column.key] for column in COLUMNS]
 
 
 def _xlsx(rows, headers=HEADERS) -> bytes:
@@ -134,7 +143,7 @@ def test_the_template_has_the_columns_an_error_message_column_and_drop_down_list
     )
 
     assert response.status_code == 200
-    assert response["Content-Type"] == workbooks.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == (
         'attachment; filename="subscribers-template-V482019301.xlsx"'
     )
@@ -265,7 +274,7 @@ def test_every_problem_of_a_row_is_reported_with_its_column(agreement, owner, su
     )
     bulk_import = _stored_upload(agreement, super_admin, content)
 
-    workbooks.bulk_import_run(bulk_import.pk)
+    bulk_import_run(bulk_import.pk)
 
     bulk_import.refresh_from_db()
     assert bulk_import.error_count == 2
@@ -288,7 +297,7 @@ def test_errors_are_listed_on_the_page_when_they_cannot_be_written_into_the_work
     def cannot_rewrite(content, errors):
         raise KeyError("a part openpyxl cannot write")
 
-    monkeypatch.setattr(workbooks, "errors_workbook", cannot_rewrite)
+    monkeypatch.setattr(services, "errors_workbook", cannot_rewrite)
 
     _upload(customer_client, agreement, _xlsx([_person(1), _person(2, sign_in_email="bad")]))
 
@@ -323,11 +332,11 @@ def test_errors_are_listed_on_the_page_when_they_cannot_be_written_into_the_work
     ],
 )
 def test_a_row_is_checked_by_the_add_panel_form(agreement, changes):
-    data = dict(zip([column.key for column in workbooks.COLUMNS], _person(1), strict=True))
+    data = dict(zip([column.key for column in COLUMNS], _person(1), strict=True))
     data |= {"level": "vs-enterprise", "downloads_enabled": True} | changes
 
     panel = SubscriberForm(data, agreement=agreement)
-    row = workbooks._RowForm(data, agreement=agreement, levels=workbooks._levels_by_name(agreement))
+    row = _RowForm(data, agreement=agreement, levels=_levels_by_name(agreement))
 
     assert row.errors == panel.errors
     if panel.is_valid():
@@ -360,7 +369,7 @@ def test_the_same_person_twice_is_refused_on_the_second_row(agreement, super_adm
     content = _xlsx([_person(1), _person(2), _person(1, first_name="Again")])
     bulk_import = _stored_upload(agreement, super_admin, content)
 
-    workbooks.bulk_import_run(bulk_import.pk)
+    bulk_import_run(bulk_import.pk)
 
     bulk_import.refresh_from_db()
     errors = _errors_column(bytes(bulk_import.result))
@@ -566,7 +575,7 @@ def _refused(client, agreement, content, name="subscribers.xlsx") -> str:
 
 
 def test_a_file_over_the_size_limit_is_refused(agreement, customer_client):
-    page = _refused(customer_client, agreement, b"0" * (workbooks.MAX_FILE_BYTES + 1))
+    page = _refused(customer_client, agreement, b"0" * (MAX_FILE_BYTES + 1))
 
     assert "The file is larger than 5 MB. Split it into smaller workbooks." in page
 
@@ -585,7 +594,7 @@ def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_
         with zipfile.ZipFile(io.BytesIO(_xlsx([_person(1)]))) as template:
             for member in template.infolist():
                 archive.writestr(member, template.read(member))
-        archive.writestr("xl/worksheets/padding.xml", b" " * (workbooks.MAX_UNPACKED_BYTES + 1))
+        archive.writestr("xl/worksheets/padding.xml", b" " * (MAX_UNPACKED_BYTES + 1))
     assert len(buffer.getvalue()) < 200_000
 
     page = _refused(customer_client, agreement, buffer.getvalue())
@@ -616,7 +625,7 @@ def test_a_workbook_with_macros_is_refused_whatever_its_name(agreement, customer
 def test_a_workbook_with_too_many_rows_fails_with_the_limit(
     agreement, super_admin, customer_client, monkeypatch
 ):
-    monkeypatch.setattr(workbooks, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
 
     _upload(customer_client, agreement, _xlsx([_person(n) for n in range(4)]))
 
@@ -702,7 +711,7 @@ def test_the_worker_reports_progress_until_every_row_is_processed(agreement, sup
     AgreementLine.objects.filter(agreement=agreement).update(seats_purchased=600)
     bulk_import = _stored_upload(agreement, super_admin, _xlsx([_person(n) for n in range(600)]))
 
-    workbooks.bulk_import_run(bulk_import.pk)
+    bulk_import_run(bulk_import.pk)
 
     bulk_import.refresh_from_db()
     assert bulk_import.status == BulkImport.Status.SUCCEEDED
@@ -746,7 +755,7 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(
 def test_a_worker_process_reads_the_upload_from_the_database_and_saves_it(
     agreement, customer_client, broker_queue, monkeypatch
 ):
-    monkeypatch.setattr(workbooks, "IN_REQUEST_MAX_UNPACKED_BYTES", 0)
+    monkeypatch.setattr(services, "IN_REQUEST_MAX_UNPACKED_BYTES", 0)
     response = _upload(customer_client, agreement, _xlsx([_person(n) for n in range(12)]))
     bulk_import = _only_import()
     assert response.status_code == 302
@@ -813,7 +822,7 @@ def test_a_worker_does_nothing_for_a_partner_whose_link_was_removed_meanwhile(
     link.status, link.removed_at = PartnerLink.Status.REMOVED, timezone.now()
     link.save()
 
-    workbooks.bulk_import_run(bulk_import.pk)
+    bulk_import_run(bulk_import.pk)
 
     bulk_import.refresh_from_db()
     assert bulk_import.status == BulkImport.Status.FAILED

@@ -6,7 +6,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from agreements.models import AdminRole, PartnerLink
-from agreements.services.partner_links import OpenLicenseClaim, partner_link_claim
+from agreements.partner_links.services.claims import OpenLicenseClaim, partner_link_claim
 from portal.tenancy.models import Role
 from tests.browser.test_invitation import email_wait, live_link
 from tests.browser.test_partner_flows import contoso_agreement, sign_in

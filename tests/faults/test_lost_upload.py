@@ -4,9 +4,9 @@ before any worker took it) is finished once the sweeper finds it, and emails onc
 import pytest
 from django.utils import timezone
 
-from agreements import workbooks
 from agreements.models import BulkImport, Subscription
-from agreements.workbooks import bulk_imports_sweep
+from agreements.workbooks import services as workbook_services
+from agreements.workbooks.tasks import bulk_imports_sweep
 from notifications.models import Notification
 from notifications.tasks import notifications_sweep
 
@@ -22,7 +22,8 @@ def test_an_upload_whose_task_was_lost_finishes_after_recovery(
 ):
     settings.NOTIFICATION_SWEEP_GRACE = 0
     settings.BULK_IMPORT_SWEEP_GRACE = 0
-    monkeypatch.setattr(workbooks, "IN_REQUEST_MAX_UNPACKED_BYTES", 0)  # always via a worker
+    # Always through a worker.
+    monkeypatch.setattr(workbook_services, "IN_REQUEST_MAX_UNPACKED_BYTES", 0)
     response = _upload(customer_client, agreement, _xlsx([_person(n) for n in range(12)]))
     (upload,) = BulkImport.objects.all()
     assert response.status_code == 302 and upload.status == BulkImport.Status.PENDING

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from agreements.models import SubscriptionLevel
-from agreements.services.subscriptions import (
+from agreements.subscribers.services.assignments import (
     SubscriberDetails,
     subscription_assign,
     subscriptions_remove,

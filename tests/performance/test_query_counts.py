@@ -30,7 +30,7 @@ from agreements.models import (
     SubscriptionLevel,
     UsageSnapshot,
 )
-from agreements.views.open_license import LICENSING_SESSION_KEY
+from licensing_center.views import LICENSING_SESSION_KEY
 from notifications.models import Notification
 from portal.accounts.models import User
 from portal.audit.models import Action, AuditEntry
@@ -322,7 +322,7 @@ LIST_PAGES = [
     ListPage("usage", _agreement_url("usage"), "customer", grow_usage, first_row=None),
     ListPage(
         "licensing relationships",
-        _url("agreements:licensing_relationships"),
+        _url("licensing_center:relationships"),
         "licensing contact",
         grow_orders,
     ),

@@ -24,7 +24,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db import models
 
-APP_DIRS = ("portal", "agreements", "benefits", "notifications")
+APP_DIRS = ("portal", "agreements", "benefits", "notifications", "licensing_center")
 ROOTS = ("tenancy.Organization", "agreements.Agreement")
 
 # Files the rule does not apply to, each with its reason.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.test import Client
 
 from agreements.models import Agreement, Subscription, SubscriptionLevel
-from agreements.services.subscriptions import SubscriberDetails, subscription_assign
+from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
 from portal.accounts.models import User
 from portal.tenancy.context import actor_build
 from portal.tenancy.models import Organization, Role

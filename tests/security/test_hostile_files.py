@@ -15,9 +15,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agreements import workbooks
-from agreements.imports import OrderImportError, order_import
 from agreements.models import BulkImport, Subscription
+from agreements.orders.csv_import import OrderImportError, order_import
+from agreements.workbooks.columns import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    MAX_ZIP_MEMBERS,
+)
+from agreements.workbooks.reading import _SavedValueParser
 from portal.tenancy.context import actor_build
 from tests.agreements.test_workbooks import _person, _with_cached_formula, _xlsx
 from tests.factories import PartnerOrganizationFactory, UserFactory
@@ -124,7 +131,7 @@ def test_a_workbook_of_too_many_zip_members_is_refused(refused):
         with zipfile.ZipFile(io.BytesIO(_xlsx([_person(1)]))) as template:
             for member in template.infolist():
                 archive.writestr(member, template.read(member))
-        for n in range(workbooks.MAX_ZIP_MEMBERS):
+        for n in range(MAX_ZIP_MEMBERS):
             archive.writestr(f"xl/media/{n}.bin", b"")
 
     refused(buffer.getvalue(), UNREADABLE)
@@ -133,9 +140,7 @@ def test_a_workbook_of_too_many_zip_members_is_refused(refused):
 def _million_rows() -> bytes:
     """The template's workbook with its sheet swapped for one of a header and 1,000,000
     rows, written as XML straight into the zip: about 100 kB to upload, 26 MB unpacked."""
-    header = "".join(
-        f'<c t="inlineStr"><is><t>{column.header}</t></is></c>' for column in workbooks.COLUMNS
-    )
+    header = "".join(f'<c t="inlineStr"><is><t>{column.header}</t></is></c>' for column in COLUMNS)
     sheet = (
         b'<?xml version="1.0" encoding="UTF-8"?>'
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -152,18 +157,18 @@ def test_a_million_row_workbook_is_refused_at_the_row_limit_without_reading_the_
     upload, probes, monkeypatch
 ):
     content = _million_rows()
-    assert len(content) < workbooks.MAX_FILE_BYTES
+    assert len(content) < MAX_FILE_BYTES
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        assert sum(m.file_size for m in archive.infolist()) < workbooks.MAX_UNPACKED_BYTES
+        assert sum(m.file_size for m in archive.infolist()) < MAX_UNPACKED_BYTES
     rows_parsed = []
-    parse = workbooks._SavedValueParser.parse
+    parse = _SavedValueParser.parse
 
     def counting(self):
         for row in parse(self):
             rows_parsed.append(row[0])
             yield row
 
-    monkeypatch.setattr(workbooks._SavedValueParser, "parse", counting)
+    monkeypatch.setattr(_SavedValueParser, "parse", counting)
     before = snapshot()
 
     page = upload(content)
@@ -182,7 +187,7 @@ def test_a_million_row_workbook_is_refused_at_the_row_limit_without_reading_the_
         )
     )
     assert bulk_import.message in import_page.content.decode()
-    assert len(rows_parsed) <= workbooks.MAX_ROWS + 2, "it stopped at the limit"
+    assert len(rows_parsed) <= MAX_ROWS + 2, "it stopped at the limit"
     after = snapshot()
     # The upload's own record, with its message, is the one row kept.
     assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {

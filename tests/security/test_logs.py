@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from agreements.tokens import licensing_link_token_make, licensing_sign_in_token_make
+from agreements.partner_links.tokens import licensing_link_token_make
+from licensing_center.tokens import licensing_sign_in_token_make
 from portal.log_redaction import REDACTED, tokens_redact
 from tests.project.paths import ROOT
 from tests.project.test_settings import TEST_ONLY_VARIABLES
@@ -35,7 +36,7 @@ INVITATION_TOKEN = "eyJpIjoiNmYxYzFjNTIifQ:1vQxyz:Secret-Invitation-Signature"
 def token_urls() -> dict[str, str]:
     """Every URL whose path or query carries a token, with the token it carries."""
     return {
-        SIGN_IN_TOKEN: reverse("agreements:licensing_sign_in_link", args=[SIGN_IN_TOKEN]),
+        SIGN_IN_TOKEN: reverse("licensing_center:sign_in_link", args=[SIGN_IN_TOKEN]),
         LINK_TOKEN: reverse("agreements:licensing_link", args=[LINK_TOKEN]),
         INVITATION_TOKEN: reverse("tenancy:invitation_accept", args=[INVITATION_TOKEN]),
         f"agreement-{INVITATION_TOKEN}": reverse(

@@ -58,7 +58,7 @@ def test_a_licensing_center_session_is_private(fabrikam):
     session["licensing_contact_email"] = "it@fabrikam.example"
     session.save()
 
-    assert_private(client.get(reverse("agreements:licensing_relationships")))
+    assert_private(client.get(reverse("licensing_center:relationships")))
 
 
 def test_an_anonymous_sign_in_page_is_not_marked_private():

@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementAdmin, BulkImport, PartnerLink, Subscription
-from agreements.services.subscriptions import SubscriberDetails, subscription_assign
+from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
 from benefits.catalogue import catalogue_install_current
 from benefits.crypto import key_decrypt
 from benefits.models import Benefit, BenefitAssignment, BenefitPackage, ProductKey
@@ -184,6 +184,7 @@ def _victims(capture) -> Victims:
 # Victims.params, or a literal for parameters that name no tenant data.
 FILL = {
     ("agreements", "public_id"): "agreement",
+    ("licensing_center", "public_id"): "agreement",
     ("agreements", "guid"): "subscription",
     ("agreements", "import_id"): "bulk_import",
     ("agreements", "link_id"): "partner_link",
@@ -215,10 +216,10 @@ TOKEN_PAGES = {
     "accounts:password_reset_confirm",
     "agreements:invitation_accept",
     "agreements:licensing_link",
-    "agreements:licensing_sign_in_link",
+    "licensing_center:sign_in_link",
 }
 # The licensing service center has a sign-in of its own: without it, its pages send there.
-LICENSING_PAGES = {"agreements:licensing_license", "agreements:licensing_relationships"}
+LICENSING_PAGES = {"licensing_center:license", "licensing_center:relationships"}
 STAFF_ONLY = ("admin:", "notifications:preview")
 # The admin's own sign-in and sign-out are open to anyone, and show nothing of a tenant.
 PUBLIC_STAFF_PAGES = {"admin:login", "admin:logout"}

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agreements.imports import OrderImportError, order_import
+from agreements.orders.csv_import import OrderImportError, order_import
 from portal.accounts.models import User
 from portal.tenancy.context import actor_build
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from agreements.services.partner_links import partner_links_review
+from agreements.partner_links.services.review import partner_links_review
 
 
 class Command(BaseCommand):

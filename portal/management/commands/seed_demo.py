@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementInvitation, LicensingContact, SubscriptionLevel
-from agreements.services.open_license import agreement_invitation_accept, order_place
-from agreements.services.partner_links import OpenLicenseClaim, partner_link_claim
-from agreements.services.subscriptions import SubscriberDetails, subscriptions_assign_bulk
+from agreements.onboarding.services import agreement_invitation_accept
+from agreements.orders.services import order_place
+from agreements.partner_links.services.claims import OpenLicenseClaim, partner_link_claim
+from agreements.subscribers.services.assignments import SubscriberDetails, subscriptions_assign_bulk
 from benefits.models import BenefitPackage, PackagePurchase, PartnerMembership
 from benefits.services import package_provision, package_purchase
 from portal.accounts.models import User

@@ -1,1 +1,0 @@
-"""Business rules of the agreements app, a module per area."""
