@@ -43,7 +43,7 @@ def test_the_import_contracts_hold():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
 @pytest.mark.django_db
