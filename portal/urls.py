@@ -5,6 +5,8 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from api.api import api
+
 from . import views
 
 
@@ -35,6 +37,8 @@ urlpatterns = [
     path("", include("benefits.urls")),
     path("", include("licensing_center.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
+    path("api/v1/", api.urls),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
 ]

@@ -22,6 +22,10 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry to `organization`'s history. Call it inside the service's transaction."""
     user = actor.user if actor.is_authenticated else None
+    if actor.via_token:
+        organization_name = actor.organization.name if actor.organization else ""
+        token = {"name": actor.via_token, "organization": organization_name}
+        details = {**(details or {}), "api_token": token}
     return AuditEntry.objects.create(
         actor=user,
         actor_email=user.email if user else "",

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "csp",
     "anymail",
     "axes",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "agreements",
     "benefits",
     "licensing_center",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Requests per token and window of the automation API (429 with Retry-After beyond).
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_LIMIT_WINDOW = env.int("API_RATE_LIMIT_WINDOW", default=60)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

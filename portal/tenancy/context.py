@@ -28,6 +28,9 @@ class Actor:
     membership: Membership | None = None
     memberships: tuple[Membership, ...] = ()
     ip_address: str | None = None
+    # The name of the API token acting, if one is: the audit trail says "token X of
+    # organization Y".
+    via_token: str = ""
     organization_ids: frozenset[int] = field(init=False)
 
     def __post_init__(self) -> None:

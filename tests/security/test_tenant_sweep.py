@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementAdmin, BulkImport, PartnerLink, Subscription
 from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
+from api.services import api_token_create
 from benefits.catalogue import catalogue_install_current
 from benefits.crypto import key_decrypt
 from benefits.models import Benefit, BenefitAssignment, BenefitPackage, ProductKey
@@ -50,7 +51,7 @@ HTMX = {"HX-Request": "true"}
 SIGN_IN = "/accounts/sign-in/"
 # Apps whose tables a probe must never change (sessions and axes' logs may change: a probe
 # signs in, and a foreign visitor's own session is theirs).
-WATCHED_APPS = ("accounts", "tenancy", "audit", "agreements", "benefits", "notifications")
+WATCHED_APPS = ("accounts", "tenancy", "audit", "agreements", "benefits", "notifications", "api")
 
 
 @dataclass
@@ -131,6 +132,9 @@ def _victims(capture) -> Victims:
             actor=actor_of(owner, partner), benefit=visual_studio, user=owner
         )
     product_keys = [key_decrypt(key.ciphertext) for key in ProductKey.objects.all()]
+    api_token, _secret = api_token_create(
+        actor=actor_of(boss, customer), name="Victim Nightly Sync", scope="write"
+    )
 
     return Victims(
         params={
@@ -143,6 +147,7 @@ def _victims(capture) -> Victims:
             "invitation": invitation.public_id,
             "benefit": keyed.public_id,
             "assignment": assignment.public_id,
+            "api_token": api_token.public_id,
         },
         markers=[
             "Victim Industries",
@@ -159,6 +164,7 @@ def _victims(capture) -> Victims:
             "Trusted Victim Partner",
             "Victim Partner Network Co",
             "Penny Partner",
+            "Victim Nightly Sync",
             "victim-partner.example",
             *product_keys,
         ],
@@ -176,6 +182,7 @@ def _victims(capture) -> Victims:
             *Benefit.objects.filter(organization=partner),
             *BenefitAssignment.objects.filter(benefit__organization=partner),
             *ProductKey.objects.filter(benefit__organization=partner),
+            api_token,
         ],
     )
 
@@ -191,6 +198,9 @@ FILL = {
     ("agreements", "admin_id"): "agreement_admin",
     ("benefits", "public_id"): "benefit",
     ("benefits", "assignment_id"): "assignment",
+    ("api", "agreement_id"): "agreement",
+    ("api", "subscriber_id"): "subscription",
+    ("api_tokens", "public_id"): "api_token",
 }
 FILL_BY_NAME = {
     "tenancy:membership_permissions": {"public_id": "membership"},
@@ -385,6 +395,10 @@ def _refused(route: Route, intruder: Intruder, response) -> str | None:
     if not _names_an_object(route):
         return None  # a page of the visitor's own; the leak check covers it
     if status in (404, 405):
+        return None
+    # The API reads no session: a signed-in visitor without a token is nobody there
+    # (tests/api/test_api_tenant_sweep.py sweeps it with tokens).
+    if status == 401 and route.namespace == "api":
         return None
     if status == 302 and route.name in LICENSING_PAGES and location.startswith("/licensing/"):
         return None

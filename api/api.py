@@ -1,0 +1,71 @@
+"""The automation API, /api/v1/: OpenAPI 3 schema at /api/v1/openapi.json, its documentation
+page at /api/v1/docs (Swagger UI from ninja's own static files, so it runs under our CSP)."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .auth import TokenAuth
+from .endpoints import router
+from .problems import Problem, problem_response
+
+api = NinjaAPI(
+    title="Partner Subscriptions Portal API",
+    version="1",
+    description=(
+        "Automate what the portal's pages do: agreements, their levels and subscribers. "
+        "Authenticate with an organization API token: `Authorization: Bearer psp_…`."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/", router)
+
+
+@api.exception_handler(Problem)
+def _problem(request, exc: Problem):
+    return problem_response(request, exc)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return problem_response(
+        request,
+        Problem(
+            401,
+            "unauthenticated",
+            _("A valid API token is needed."),
+            headers={"WWW-Authenticate": "Bearer"},
+        ),
+    )
+
+
+@api.exception_handler(Http404)
+@api.exception_handler(PermissionDenied)
+def _not_found(request, exc):
+    # Foreign or missing, the same answer: as the pages give.
+    return problem_response(request, Problem(404, "not-found", _("Not found.")))
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc: NinjaValidationError):
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "detail": str(error.get("msg", "")),
+        }
+        for error in exc.errors
+    ]
+    return problem_response(
+        request, Problem(422, "invalid-request", _("Some values are not valid."), errors=errors)
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return problem_response(request, Problem(exc.status_code, "error", str(exc)))

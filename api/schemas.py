@@ -1,0 +1,93 @@
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class ProblemOut(Schema):
+    type: str
+    title: str
+    status: int
+    instance: str
+    detail: str | None = None
+    errors: list[dict] | None = None
+
+
+class LevelOut(Schema):
+    code: str
+    name: str
+    purchased: int
+    assigned: int
+    available: int
+
+
+class AgreementOut(Schema):
+    id: UUID
+    authorization_number: str
+    license_number: str
+    customer_name: str
+    status: str
+    starts_on: date
+    ends_on: date
+    access: str
+    levels: list[LevelOut]
+
+
+class AgreementPage(Schema):
+    items: list[AgreementOut]
+    next_cursor: str | None
+
+
+class SubscriberOut(Schema):
+    id: UUID = Field(description="The subscription's GUID.")
+    first_name: str
+    last_name: str
+    sign_in_email: str
+    notification_email: str
+    level: str = Field(description="The subscription level's code.")
+    downloads_enabled: bool
+    reference: str
+    country: str
+    language: str
+    assigned_at: datetime | None
+
+
+class SubscriberPage(Schema):
+    items: list[SubscriberOut]
+    next_cursor: str | None
+
+
+class SubscriberIn(Schema):
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    sign_in_email: str = Field(max_length=254)
+    notification_email: str = Field("", max_length=254)
+    level: str = Field(description="A level code bought on the agreement.", max_length=64)
+    downloads_enabled: bool = True
+    reference: str = Field("", max_length=100)
+    country: str = Field("", max_length=2)
+    language: str = Field("en", max_length=8)
+
+
+class SubscriberPatch(Schema):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    sign_in_email: str | None = Field(None, max_length=254)
+    notification_email: str | None = Field(None, max_length=254)
+    level: str | None = Field(None, max_length=64)
+    downloads_enabled: bool | None = None
+    reference: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, max_length=2)
+    language: str | None = Field(None, max_length=8)
+
+
+class BulkIn(Schema):
+    subscribers: list[SubscriberIn] = Field(min_length=1)
+
+
+class BulkOut(Schema):
+    created: list[SubscriberOut]
+
+
+class CountOut(Schema):
+    count: int
