@@ -38,6 +38,16 @@ def _to_grid(request, agreement):
     )
 
 
+def _subscriber_form(request, context: dict):
+    """The Add and Edit subscriber form: a fly-out panel for htmx, a page of its own otherwise."""
+    return fragment_or_page(
+        request,
+        fragment="agreements/_subscriber_panel.html",
+        page="agreements/subscriber_form.html",
+        context=context,
+    )
+
+
 @organization_required
 def subscriber_add(request, public_id):
     """The "Add subscriber" fly-out panel (a page of its own without JavaScript)."""
@@ -62,12 +72,7 @@ def subscriber_add(request, public_id):
             )
             return _to_grid(request, agreement)
     context = {"agreement": agreement, "access": access, "form": form, "adding": True}
-    return fragment_or_page(
-        request,
-        fragment="agreements/_subscriber_panel.html",
-        page="agreements/subscriber_form.html",
-        context=context,
-    )
+    return _subscriber_form(request, context)
 
 
 @organization_required
@@ -90,12 +95,7 @@ def subscriber_edit(request, public_id, guid):
             messages.success(request, _("Subscription saved."))
             return _to_grid(request, agreement)
     context = {"agreement": agreement, "access": access, "form": form, "subscription": subscription}
-    return fragment_or_page(
-        request,
-        fragment="agreements/_subscriber_panel.html",
-        page="agreements/subscriber_form.html",
-        context=context,
-    )
+    return _subscriber_form(request, context)
 
 
 @organization_required
