@@ -11,6 +11,8 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 from benefits.catalogue import catalogue_install_current
@@ -135,10 +137,23 @@ def assert_in_language(message: mail.EmailMessage, language: str, english: str) 
         assert english not in message.subject, f"untranslated: {message.subject}"
 
 
-def assert_fits_the_screen(page: Page) -> None:
-    """Nothing needs a sideways scroll at 1280 px."""
+# What a person reads to find their way: headings, buttons, links, labels, badges, messages.
+LANDMARKS = "h1, h2, h3, h4, button, a, label, th, summary, .badge, [role=status], [role=alert]"
+
+
+def assert_reads_well(page: Page, language: str) -> None:
+    """The page fits a 1280 px screen (no sideways scroll) and is in `language`: in French,
+    nothing a person reads to find their way is an English string that has a French
+    translation (a string left untranslated), whatever the French wording is."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= SCREEN["width"], f"{page.url} is {width}px wide at 1280px"
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    if language == "en":
+        return
+    texts = {text.strip() for text in page.locator(LANDMARKS).all_inner_texts()}
+    with translation.override(language):
+        english = sorted(text for text in texts if text and gettext(text) != text)
+    assert not english, f"untranslated on {page.url}: {english}"
 
 
 def console_watch(page: Page) -> list[str]:

@@ -14,8 +14,8 @@ from portal import celery_app
 from tests.browser.journeys import (
     GRACE,
     LANGUAGES,
-    assert_fits_the_screen,
     assert_in_language,
+    assert_reads_well,
     console_watch,
     sign_in,
     text_in,
@@ -89,7 +89,7 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
     celery_app.conf.task_always_eager = True
     expect(notice).to_contain_text(text_in(language, en="ready", fr="prêt"))
     assert page.url.endswith("/partnership/benefits/software/"), "no reload, no navigation"
-    assert_fits_the_screen(page)
+    assert_reads_well(page, language)
 
     # Software: the row's arrow, Get keys, then the language and the operating system.
     office = _row_open(page, "Office Professional Plus 2024")
@@ -134,7 +134,7 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
     ).to_be_visible()
     expect(support).to_contain_text("grace@home.example")
     assert email_wait("grace@home.example")
-    assert_fits_the_screen(page)
+    assert_reads_well(page, language)
 
     assert BenefitAssignment.objects.filter(user__email=GRACE).count() == 3
     assert refused == [], refused

@@ -14,8 +14,8 @@ from tests.browser.journeys import (
     LANGUAGES,
     agreement_open,
     agreement_tab,
-    assert_fits_the_screen,
     assert_in_language,
+    assert_reads_well,
     language_choose,
     sign_in,
     sign_up,
@@ -69,7 +69,7 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
     _subscribers_of_fabrikam(page, language)
     grid = page.locator("#subscribers-results table")
     expect(grid.locator("tbody tr")).to_have_count(DEMO_SUBSCRIBERS)
-    assert_fits_the_screen(page)
+    assert_reads_well(page, language)
 
     # One subscriber in the fly-out panel, which says how many seats each level has left.
     page.locator("a[href$='/subscribers/add/']").click()
@@ -117,7 +117,7 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
     expect(progress).to_contain_text(text_in(language, en="subscribers were added", fr="ajout"))
     page.locator("main a[href$='/subscribers/']").first.click()
     expect(grid.locator("tbody tr")).to_have_count(DEMO_SUBSCRIBERS + 3)
-    assert_fits_the_screen(page)
+    assert_reads_well(page, language)
 
     # Export Excel, read back: every subscriber, the three new ones included.
     exported = openpyxl.load_workbook(
@@ -177,4 +177,36 @@ def test_a_new_subscriber_signs_up_from_the_email_and_finds_their_subscription(
     expect(page.locator("main")).to_contain_text("Visual Studio Professional")
     expect(page.locator("main")).to_contain_text("Fabrikam Ltd")
     expect(page.locator("html")).to_have_attribute("lang", language)
-    assert_fits_the_screen(page)
+    assert_reads_well(page, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_subscriber_who_signs_up_directly_is_welcomed_with_their_subscriptions(
+    demo, screen, live_server, language
+):
+    """Léa, one of the demo's subscribers, never opened the email: she signs up from the
+    portal's own sign-in page and, once her address is confirmed, is welcomed with her
+    subscription rather than told she is not recognised."""
+    lea = "lea.bernard@fabrikam.example"
+    page = screen()
+    page.goto("/accounts/sign-in/")
+    language_choose(page, language)
+    page.locator("main a[href*='/accounts/sign-up/']").click()
+    sign_up(page, full_name="Léa Bernard", email=lea, language=language)
+    expect(page.locator("main")).to_contain_text(lea)
+
+    confirmation = email_wait(lea)
+    assert_in_language(confirmation, language, "Confirm your")
+    page.goto(live_link(confirmation, live_server))
+    confirm = page.locator("main form button[type=submit]")
+    if confirm.count():
+        confirm.click()
+
+    # The welcome page knows her: her subscription, and the way to My subscriptions.
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("Visual Studio Enterprise")
+    expect(page.locator("main")).to_contain_text("Fabrikam Ltd")
+    assert_reads_well(page, language)
+    page.locator("main a[href$='/my-subscriptions/']").click()
+    expect(page.locator("main table")).to_contain_text("Visual Studio Enterprise")
+    assert_reads_well(page, language)
