@@ -9,6 +9,7 @@ from agreements.models import LinkMethod, PartnerLink
 from tests.browser.journeys import (
     ANA,
     CHLOE,
+    DEMO_PASSWORD,
     EVE,
     FABRIKAM,
     FRANK,
@@ -41,7 +42,7 @@ def _customer_follows_the_partner_added_email(page: Page, live_server, language:
     assert_in_language(message, "fr", "was added")
     page.goto(live_link(message, live_server))
     page.locator("input[name=username]").fill(CHLOE)
-    page.locator("input[name=password]").fill("portal-demo-2026")
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()
     language_choose(page, language)
     row = page.get_by_role("row").filter(has_text="Contoso Partners")
@@ -62,6 +63,7 @@ def test_flow_1_an_existing_partner_adds_a_new_open_license_from_the_agreements_
     menu = agreements_menu(page)
     expect(menu.locator("a.menu__item", has_text="Northwind Traders")).to_be_visible()
     new_license = menu.locator("a[href$='/agreements/new-open-license/']")
+    expect(menu.locator("a").last).to_have_attribute("href", "/agreements/new-open-license/")
     expect(new_license).to_have_text(text_in(language, en="+ New Open License", fr="+ Nouv"))
     new_license.click()
 
@@ -120,6 +122,8 @@ def test_flow_2_a_partner_comes_from_the_licensing_service_center(
     # Into the portal with no account yet: create one with the same address as in the centre.
     expect(page.locator("main")).to_contain_text("Fabrikam Ltd")
     page.locator("main a[href*='/accounts/sign-up/']").click()
+    # The address the licensing center proved, and no other.
+    expect(page.locator("[name=email]")).not_to_be_editable()
     sign_up(page, full_name="Eve Moreau", email=EVE, language=language)
     expect(page.locator("main")).to_contain_text("Contoso Partners")
     page.locator("main form button[type=submit]").click()
