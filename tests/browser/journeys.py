@@ -141,7 +141,10 @@ def assert_in_language(message: mail.EmailMessage, language: str, english: str) 
 
 
 # What a person reads to find their way: headings, buttons, links, labels, badges, messages.
-LANDMARKS = "h1, h2, h3, h4, button, a, label, th, summary, .badge, [role=status], [role=alert]"
+LANDMARKS = (
+    "h1, h2, h3, h4, button, a, label, th, summary, .badge, [role=status], [role=alert], "
+    "p, li, td, dt, dd, option, small"
+)
 
 
 def assert_reads_well(page: Page, language: str) -> None:
