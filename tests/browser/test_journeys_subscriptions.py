@@ -69,6 +69,8 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
     _subscribers_of_fabrikam(page, language)
     grid = page.locator("#subscribers-results table")
     expect(grid.locator("tbody tr")).to_have_count(DEMO_SUBSCRIBERS)
+    # The Downloads column (it read "On" in French).
+    expect(grid.locator("tbody .badge").first).to_have_text(text_in(language, en="On", fr="Oui"))
     assert_reads_well(page, language)
 
     # One subscriber in the fly-out panel, which says how many seats each level has left.
