@@ -162,6 +162,15 @@ def assert_reads_well(page: Page, language: str) -> None:
     assert not english, f"untranslated on {page.url}: {english}"
 
 
+def assert_french_colons(page: Page, language: str) -> None:
+    """French sets a (non-breaking) space before a colon: "Visual Studio Professional : 5"."""
+    if language != "fr":
+        return
+    text = page.locator("main").text_content() or ""
+    tight = re.findall(r"\w+: \w+", text)
+    assert not tight, f"no space before the colon on {page.url}: {tight}"
+
+
 def console_watch(page: Page) -> list[str]:
     """Every Content-Security-Policy refusal the browser reports on this page."""
     refused: list[str] = []

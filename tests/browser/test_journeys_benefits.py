@@ -14,6 +14,7 @@ from portal import celery_app
 from tests.browser.journeys import (
     GRACE,
     LANGUAGES,
+    assert_french_colons,
     assert_in_language,
     assert_reads_well,
     console_watch,
@@ -66,6 +67,7 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
     _tab(page, "/partnership/packages/")
     page.locator("a[href$='/packages/action-pack/buy/']").click()
     expect(page.locator("main")).to_contain_text("Windows 11 Pro")
+    assert_french_colons(page, language)
     expect(page.locator("main")).to_contain_text(text_in(language, en="licences", fr="licences"))
     page.locator("form[action$='/packages/action-pack/buy/'] button[type=submit]").click()
 

@@ -17,6 +17,7 @@ from tests.browser.journeys import (
     agreement_open,
     agreement_tab,
     agreements_menu,
+    assert_french_colons,
     assert_in_language,
     assert_reads_well,
     claim_fill,
@@ -96,6 +97,7 @@ def test_the_customer_removes_the_partner_and_no_flow_brings_it_back(
     ana.locator("nav.site-nav a[href$='/orders/']").click()
     order = ana.get_by_role("row").filter(has_text="Northwind Traders")
     expect(order.locator(".badge--removed")).to_be_visible()
+    assert_french_colons(ana, language)
     assert_reads_well(ana, language)
 
     # Flow 2: the licensing service center lists it as removed, with no "click here".

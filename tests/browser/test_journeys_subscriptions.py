@@ -14,6 +14,7 @@ from tests.browser.journeys import (
     LANGUAGES,
     agreement_open,
     agreement_tab,
+    assert_french_colons,
     assert_in_language,
     assert_reads_well,
     language_choose,
@@ -116,6 +117,7 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
     progress = page.locator("#workbook-progress")
     expect(progress.locator(".message")).to_contain_text("2")
     expect(page.locator("#import-title")).to_contain_text("nouveaux-abonnes.xlsx")
+    assert_french_colons(page, language)
     expect(progress).to_contain_text(text_in(language, en="subscribers were added", fr="ajout"))
     page.locator("main a[href$='/subscribers/']").first.click()
     expect(grid.locator("tbody tr")).to_have_count(DEMO_SUBSCRIBERS + 3)
