@@ -40,7 +40,8 @@ def licensing_sign_in(request):
         else:
             # Looked up in a task: a contact's address and an unknown one cost the request
             # the same work, as for a password reset.
-            lookup_enqueue(licensing_sign_in_request_run, email)
+            # A contact without a portal account reads the link in the page's language.
+            lookup_enqueue(licensing_sign_in_request_run, email, language=request.LANGUAGE_CODE)
         # The same answer whether or not the address is a licensing contact.
         return render(
             request, "agreements/licensing_link_sent.html", {"email": form.cleaned_data["email"]}

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 register = template.Library()
 
@@ -73,9 +73,14 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     )
     placeholder = str(PLACEHOLDER)
     expires = date(agreement.ends_on)
+    # Translated outside the f-strings: makemessages does not read calls inside them.
+    on, off = (
+        escape(pgettext("software downloads", "On")),
+        escape(pgettext("software downloads", "Off")),
+    )
     downloads = {
-        True: f'<span class="badge badge--active">{escape(gettext("On"))}</span>',
-        False: f'<span class="badge">{escape(gettext("Off"))}</span>',
+        True: f'<span class="badge badge--active">{on}</span>',
+        False: f'<span class="badge">{off}</span>',
     }
     select_label = gettext("Select %(name)s")
     languages = {code: escape(str(name)) for code, name in settings.LANGUAGES}

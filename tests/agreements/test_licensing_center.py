@@ -162,6 +162,22 @@ def test_a_tampered_portal_link_is_refused(contact, agreement, partner_user):
     assert not PartnerLink.objects.exists()
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_contact_without_an_account_gets_the_link_in_the_language_they_asked_in(
+    contact, partner, django_capture_on_commit_callbacks, language
+):
+    partner.default_language = "fr" if language == "en" else "en"
+    partner.save()
+    browser = Client()
+    browser.post(reverse("accounts:language_set"), {"language": language})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("licensing_center:sign_in"), {"email": CONTACT})
+
+    english = "Your sign-in link to the licensing service center"
+    assert (mail.outbox[-1].subject == english) is (language == "en"), mail.outbox[-1].subject
+
+
 # One use: the assessment's replays ------------------------------------------------------------
 
 

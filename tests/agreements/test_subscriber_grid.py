@@ -181,6 +181,17 @@ def test_a_filter_that_matches_nobody_says_so(trio, agreement, customer_client):
     assert "No subscriber matches “nobody%”." in response.content.decode()
 
 
+def test_the_downloads_column_reads_in_the_admins_language(trio, agreement, super_admin):
+    super_admin.preferred_language = "fr"
+    super_admin.save()
+
+    page = client_for(super_admin).get(_grid_url(agreement)).content.decode()
+
+    assert '<span class="badge badge--active">Oui</span>' in page
+    assert '<span class="badge">Non</span>' in page
+    assert ">On<" not in page and ">Off<" not in page
+
+
 def test_an_agreement_without_subscribers_says_so(agreement, customer_client):
     response = customer_client.get(_grid_url(agreement))
 
