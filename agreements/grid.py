@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import selectors
 from .models import Agreement, Subscription
@@ -42,7 +43,7 @@ COLUMNS = (
     Column("sign_in_email", _("Sign-in email"), (Lower("sign_in_email"),)),
     Column("notification_email", _("Notification email"), (Lower("notification_email"),)),
     Column("level", _("Level"), (F("line__level__sort_order"),)),
-    Column("assigned", _("Assigned"), (F("assigned_at"),)),
+    Column("assigned", pgettext_lazy("date column", "Assigned"), (F("assigned_at"),)),
     # Every subscription ends with its agreement, so on one agreement's grid the
     # tie-breakers alone decide this order.
     Column("expires", _("Expiration"), ()),

@@ -85,3 +85,12 @@ def broker_queue():
     celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
     yield queue
     celery_app.conf.update(saved)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

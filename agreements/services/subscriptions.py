@@ -105,7 +105,7 @@ class _SeatPicker:
         key = email.strip().casefold()
         if key in self.taken:
             raise ValidationError(
-                _("%(email)s already has a %(level)s subscription on this agreement.")
+                _("%(email)s already has the %(level)s subscription on this agreement.")
                 % {"email": email, "level": level},
                 code="duplicate",
             )
@@ -363,7 +363,7 @@ def subscription_update(
             .exists()
         ):
             raise ValidationError(
-                _("%(email)s already has a %(level)s subscription on this agreement.")
+                _("%(email)s already has the %(level)s subscription on this agreement.")
                 % {"email": details.sign_in_email, "level": subscription.line.level.name},
                 code="duplicate",
             )

@@ -73,9 +73,11 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     )
     placeholder = str(PLACEHOLDER)
     expires = date(agreement.ends_on)
+    # gettext() outside the f-strings: xgettext does not read inside them.
+    on, off = escape(gettext("On")), escape(gettext("Off"))
     downloads = {
-        True: f'<span class="badge badge--active">{escape(gettext("On"))}</span>',
-        False: f'<span class="badge">{escape(gettext("Off"))}</span>',
+        True: f'<span class="badge badge--active">{on}</span>',
+        False: f'<span class="badge">{off}</span>',
     }
     select_label = gettext("Select %(name)s")
     languages = {code: escape(str(name)) for code, name in settings.LANGUAGES}

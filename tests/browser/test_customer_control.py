@@ -79,7 +79,7 @@ def test_a_customer_with_approval_on_approves_one_partner_and_declines_another(
     # Each partner sees where it stands.
     priya_page = new_context().new_page()
     sign_in(priya_page, "priya@adatum.example")
-    priya_page.get_by_label("Agreements", exact=True).click()
+    priya_page.locator("summary", has_text="Agreement").click()
     expect(
         priya_page.get_by_role("navigation", name="Open License agreements").get_by_role(
             "link", name="Contoso Ltd"
