@@ -112,7 +112,7 @@ def test_an_unonboarded_customer_takes_charge_from_the_email_and_removes_the_par
     expect(page.get_by_label("Work email address")).to_have_value("licensing@contoso.example")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)
-    page.get_by_label("Language").select_option(label="English")
+    page.get_by_label("Language", exact=True).select_option(label="English")
     page.get_by_role("button", name="Create account").click()
 
     # The link proved the address: straight back, to name the customer organization.

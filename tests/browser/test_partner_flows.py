@@ -139,7 +139,7 @@ def test_partner_of_record_links_from_the_licensing_service_center(page: Page, l
     expect(page.get_by_label("Work email address")).to_have_value("licensing@adatum.example")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)
-    page.get_by_label("Language").select_option(label="English")
+    page.get_by_label("Language", exact=True).select_option(label="English")
     page.get_by_role("button", name="Create account").click()
 
     # The link came from a session opened by email, so the address needs no other proof.
