@@ -1,11 +1,11 @@
 from datetime import date
 
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import email_kind
 from notifications.rendering import absolute_url
+from portal.dates import date_display
 
 from .models import AdminRole, Agreement, AgreementInvitation, PartnerLink, Subscription
 from .tokens import (
@@ -97,7 +97,7 @@ def partner_added_context(context: dict) -> dict:
 
 def _date_label(value: str) -> str:
     """An ISO date from an email's context, in the reader's format."""
-    return formats.date_format(date.fromisoformat(value), "DATE_FORMAT") if value else ""
+    return date_display(date.fromisoformat(value)) if value else ""
 
 
 def _link_urls(context: dict) -> dict:

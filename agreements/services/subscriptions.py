@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from notifications.services import NotificationDraft, notification_enqueue_many
 from portal.audit.models import Action
 from portal.audit.services import audit_record
+from portal.dates import date_display
 from portal.tenancy.context import Actor
 
 from ..access import agreement_writable
@@ -64,7 +65,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _date(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+    return date_display(moment)
 
 
 def _number(count: int) -> str:
