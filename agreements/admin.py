@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from .imports import (
     MAX_FILE_BYTES,
@@ -20,7 +21,7 @@ from .services.open_license import MAX_SEATS_PER_ORDER
 
 
 @admin.register(SubscriptionLevel)
-class SubscriptionLevelAdmin(admin.ModelAdmin):
+class SubscriptionLevelAdmin(TranslationAdmin):
     list_display = ["name", "code", "sort_order"]
 
 

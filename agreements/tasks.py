@@ -17,6 +17,6 @@ def partner_links_review_daily() -> dict:
 
 
 @shared_task(name="agreements.licensing_sign_in_request", ignore_result=True)
-def licensing_sign_in_request_run(email: str) -> None:
+def licensing_sign_in_request_run(email: str, language: str | None = None) -> None:
     """Look the licensing contact up and email its sign-in link, away from the request."""
-    licensing_sign_in_request(email=email)
+    licensing_sign_in_request(email=email, language=language)

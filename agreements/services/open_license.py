@@ -429,8 +429,9 @@ def agreement_take_charge(
 # Licensing service center -----------------------------------------------------------------
 
 
-def licensing_sign_in_request(*, email: str) -> None:
-    """Email a sign-in link to a licensing contact. Unknown addresses get nothing, and the
+def licensing_sign_in_request(*, email: str, language: str | None = None) -> None:
+    """Email a sign-in link to a licensing contact, in `language`, the one the visitor who
+    asked reads the site in (else the contact's own). Unknown addresses get nothing, and the
     caller answers the same either way."""
     email = email.strip()
     contact = (
@@ -443,7 +444,8 @@ def licensing_sign_in_request(*, email: str) -> None:
     notification_enqueue(
         kind="licensing_sign_in",
         recipient=contact.email,
-        language=user.preferred_language if user else contact.organization.default_language,
+        language=language
+        or (user.preferred_language if user else contact.organization.default_language),
         dedupe_key=f"licensing-sign-in:{contact.pk}:{now.isoformat()}",
         context={"email": contact.email},
         organization=contact.organization,

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -220,7 +221,7 @@ def licensing_sign_in(request):
         else:
             # Looked up in a task: a contact's address and an unknown one cost the request
             # the same work, as for a password reset.
-            lookup_enqueue(licensing_sign_in_request_run, email)
+            lookup_enqueue(licensing_sign_in_request_run, email, language=get_language())
         # The same answer whether or not the address is a licensing contact.
         return render(
             request, "agreements/licensing_link_sent.html", {"email": form.cleaned_data["email"]}

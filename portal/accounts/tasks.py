@@ -11,15 +11,15 @@ from .services import email_verification_resend, password_reset_request
 logger = logging.getLogger(__name__)
 
 
-def lookup_enqueue(task, email: str) -> None:
+def lookup_enqueue(task, email: str, **kwargs) -> None:
     """Queue `task` (one that looks `email` up and may email it), so that the request does
     the same work whether or not the address has an account. Without a broker for the
     moment it runs here: the person still gets their email."""
     try:
-        task.delay(email)
+        task.delay(email, **kwargs)
     except OperationalError:
         logger.warning("Could not queue %s; running it in the request.", task.name)
-        task.run(email)
+        task.run(email, **kwargs)
 
 
 @shared_task(name="accounts.password_reset_request", ignore_result=True)
