@@ -126,3 +126,98 @@ class AxeReport:
             f"axe-core: {self.checked} pages and panels checked; violations by impact: "
             f"{impacts}; by rule: {rules or 'none'}"
         )
+
+
+# English words that French text never contains ("on", "a", "an", "as", "no" are French too).
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "your",
+        "you",
+        "with",
+        "for",
+        "this",
+        "that",
+        "these",
+        "are",
+        "has",
+        "have",
+        "yes",
+        "off",
+        "not",
+        "from",
+        "will",
+        "was",
+        "been",
+        "which",
+        "there",
+        "their",
+        "them",
+        "what",
+        "when",
+        "who",
+        "all",
+        "any",
+        "please",
+        "here",
+        "click",
+        "sign",
+        "add",
+        "remove",
+        "email",
+        "settings",
+        "download",
+        "save",
+        "cancel",
+        "search",
+        "choose",
+    ]
+)
+# The words of what a person reads: visible text, plus the names and labels assistive
+# technology reads out. Elements that say they are in another language (lang="en") are left
+# out, as are addresses and links' targets.
+READ_TEXT = """() => {
+    const foreign = el => el.closest('[lang]') && !el.closest('[lang]').lang.startsWith('fr');
+    const parts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, el = node.parentElement;
+        if (!el || foreign(el) || el.closest('script, style, [hidden]')) continue;
+        parts.push(node.textContent);
+    }
+    for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
+        if (foreign(el)) continue;
+        for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+            if (el.hasAttribute(name)) parts.push(el.getAttribute(name));
+        }
+    }
+    parts.push(document.title);
+    return parts.join(' ');
+}"""
+
+
+@dataclass
+class EnglishWordReport:
+    """English words found in pages read in French."""
+
+    checked: int = 0
+    found: list[str] = field(default_factory=list)
+
+    def check(self, page: Page, label: str) -> None:
+        import re
+
+        text = re.sub(r"\S+@\S+|https?://\S+", " ", page.evaluate(READ_TEXT))
+        self.checked += 1
+        words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+        english = sorted(words & ENGLISH_WORDS)
+        if english:
+            self.found.append(f"{label}: {', '.join(english)}")
+
+    def summary(self) -> str:
+        return (
+            f"English words in French pages: {self.checked} French pages and panels read, "
+            f"pages with English words found: {len(self.found)}"
+        )

@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from tests.browser.accessibility import (
     PEOPLE,
     AxeReport,
+    EnglishWordReport,
     demo_world_build,
     signed_in_context,
     view_name,
@@ -57,7 +58,14 @@ def _panels(page: Page) -> list[str]:
     )
 
 
-def _crawl(page: Page, origin: str, start: list[str], label: str, report: AxeReport) -> None:
+def _crawl(
+    page: Page,
+    origin: str,
+    start: list[str],
+    label: str,
+    report: AxeReport,
+    english: EnglishWordReport | None,
+) -> None:
     queue = list(start)
     seen: set[str] = set()
     panels_seen: set[str] = set()
@@ -72,6 +80,8 @@ def _crawl(page: Page, origin: str, start: list[str], label: str, report: AxeRep
             continue
         _menus_open(page)
         report.check(page, f"{label} {page.url}")
+        if english is not None:
+            english.check(page, f"{label} {page.url}")
         queue.extend(_links(page, origin))
         for hx_get in _panels(page):
             panel = view_name(origin + hx_get)
@@ -85,14 +95,20 @@ def _crawl(page: Page, origin: str, start: list[str], label: str, report: AxeRep
                 trigger.click()
             _settled(page)
             report.check(page, f"{label} {page.url} + panel {hx_get}")
+            if english is not None:
+                english.check(page, f"{label} {page.url} + panel {hx_get}")
             page.goto(url)
 
 
-def test_every_demo_page_has_no_serious_or_critical_axe_violation(new_context, live_server):
+def test_every_demo_page_passes_axe_and_french_pages_have_no_english_word(new_context, live_server):
+    """One crawl, two checks: axe on every page in both languages, and the words of every
+    French page (text, accessible names) against a list of English words."""
     demo_world_build()
     origin = live_server.url
     report = AxeReport()
+    english_words = EnglishWordReport()
     for language in LANGUAGES:
+        english = english_words if language == "fr" else None
         anonymous = new_context()
         anonymous.add_cookies([{"name": "django_language", "value": language, "url": origin}])
         _crawl(
@@ -101,6 +117,7 @@ def test_every_demo_page_has_no_serious_or_critical_axe_violation(new_context, l
             [origin + path for path in ANONYMOUS_PAGES],
             f"[{language}, anonymous]",
             report,
+            english,
         )
         anonymous.close()
         for role, email in PEOPLE.items():
@@ -112,12 +129,16 @@ def test_every_demo_page_has_no_serious_or_critical_axe_violation(new_context, l
                 [origin + "/", origin + "/my-subscriptions/"],
                 f"[{language}, {role}]",
                 report,
+                english,
             )
             context.close()
 
     figure_record(report.summary())
+    figure_record(english_words.summary())
     assert report.checked > 100, "the crawl found too few pages to say anything"
+    assert english_words.checked > 50
     assert not report.blocking, "\n".join(report.blocking)
+    assert not english_words.found, "\n".join(english_words.found)
 
 
 def test_the_checker_reports_a_serious_violation(page: Page):
@@ -128,3 +149,13 @@ def test_the_checker_reports_a_serious_violation(page: Page):
     assert report.checked == 1
     assert any("image-alt" in line for line in report.blocking)
     assert any("button-name" in line for line in report.blocking)
+
+
+def test_the_english_word_check_finds_english_in_a_french_page(page: Page):
+    page.set_content(
+        '<html lang="fr"><body><p>Téléchargements : On</p><p>Sign in to your account</p>'
+        '<p lang="en">Visual Studio for Mac</p></body></html>'
+    )
+    english = EnglishWordReport()
+    english.check(page, "bad page")
+    assert english.found == ["bad page: sign, to, your"]
