@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from agreements.orders.csv_import import MAX_FILE_BYTES, MAX_ORDERS, OrderImportError, order_import
 from agreements.orders.services import MAX_SEATS_PER_ORDER
@@ -16,7 +17,7 @@ from .models import Agreement, AgreementLine, SubscriptionLevel
 
 
 @admin.register(SubscriptionLevel)
-class SubscriptionLevelAdmin(admin.ModelAdmin):
+class SubscriptionLevelAdmin(TranslationAdmin):
     list_display = ["name", "code", "sort_order"]
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import (
     Benefit,
@@ -20,13 +21,13 @@ class PartnerMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["organization"]
 
 
-class DownloadLinkInline(admin.TabularInline):
+class DownloadLinkInline(TranslationTabularInline):
     model = DownloadLink
     extra = 0
 
 
 @admin.register(BenefitProduct)
-class BenefitProductAdmin(admin.ModelAdmin):
+class BenefitProductAdmin(TranslationAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
@@ -39,7 +40,7 @@ class PackageGrantInline(admin.TabularInline):
 
 
 @admin.register(BenefitPackage)
-class BenefitPackageAdmin(admin.ModelAdmin):
+class BenefitPackageAdmin(TranslationAdmin):
     list_display = ["name", "code", "is_action_pack", "minimum_level", "on_sale", "sort_order"]
     list_filter = ["is_action_pack", "on_sale"]
     inlines = [PackageGrantInline]

@@ -194,3 +194,89 @@ def catalogue_install_current() -> None:
         package_model=BenefitPackage,
         grant_model=PackageGrant,
     )
+    catalogue_translate(product_model=BenefitProduct, package_model=BenefitPackage)
+
+
+# The catalogue in French (django-modeltranslation's `_fr` fields); what is missing here shows
+# in English. code: (name, instructions) for products, (name, description) for packages.
+PRODUCTS_FR = {
+    "office-professional-plus": (
+        "Office Professional Plus 2024",
+        "Chaque clé active jusqu'à 10 ordinateurs de votre organisation pour un usage "
+        "interne. Activez-la dans les 30 jours qui suivent l'installation.",
+    ),
+    "windows-11-pro": (
+        "Windows 11 Pro",
+        "Une clé par ordinateur. Une mise à niveau conserve les fichiers.",
+    ),
+    "sql-server-standard": (
+        "SQL Server 2022 Standard",
+        "Saisissez la clé pendant l'installation, à la page Clé de produit.",
+    ),
+    "azure-credit": (
+        "Microsoft Azure (à l'usage)",
+        "Le crédit mensuel se renouvelle le 1er de chaque mois\u00a0; le crédit non utilisé "
+        "n'est pas reporté.",
+    ),
+    "microsoft-365-business": (
+        "Microsoft 365 Business Premium",
+        "Connectez-vous au centre d'administration Microsoft 365 en tant qu'administrateur de "
+        "votre organisation, ouvrez Facturation > Ajouter une clé de produit, collez la clé et "
+        "confirmez.",
+    ),
+    "vs-enterprise": ("Abonnement Visual Studio Enterprise", ""),
+    "vs-professional": ("Abonnement Visual Studio Professional", ""),
+    "support-incidents": (
+        "Incidents de support produit",
+        "Ouvrez une demande sur le site du support avec votre identifiant d'accès, ou appelez "
+        "le numéro indiqué dans votre e-mail de bienvenue.",
+    ),
+    "advisory-hours": (
+        "Heures de conseil pour partenaires",
+        "Réservez une session avec un consultant technique sur le site du support.",
+    ),
+}
+PACKAGES_FR = {
+    "action-pack": (
+        "Action Pack",
+        "Logiciels, services cloud et abonnements Visual Studio pour développer et faire "
+        "tourner votre activité, renouvelés à chaque année d'adhésion.",
+    ),
+    "silver-application-development": (
+        "Compétence Silver\u00a0: Application Development",
+        "Pour les partenaires qui développent des applications\u00a0: outils de "
+        "développement, bases de données et crédit Azure.",
+    ),
+    "gold-cloud-platform": (
+        "Compétence Gold\u00a0: Cloud Platform",
+        "Pour les partenaires qui exploitent dans le cloud les charges de travail de leurs "
+        "clients.",
+    ),
+}
+
+
+def _blank(field: str):
+    from django.db.models import Q
+
+    return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+
+
+def catalogue_translate(*, product_model, package_model) -> None:
+    """Fill the English and French texts of the catalogue that are still blank (operators'
+    own texts are kept)."""
+    english = {code: (name, instructions) for code, name, _k, instructions, _u in PRODUCTS}
+    for model, texts, fields in (
+        (product_model, english, ("name", "instructions")),
+        (product_model, PRODUCTS_FR, ("name", "instructions")),
+        (
+            package_model,
+            {code: (name, description) for code, name, description, *_ in PACKAGES},
+            ("name", "description"),
+        ),
+        (package_model, PACKAGES_FR, ("name", "description")),
+    ):
+        language = "fr" if texts in (PRODUCTS_FR, PACKAGES_FR) else "en"
+        for code, values in texts.items():
+            for field, value in zip(fields, values, strict=True):
+                column = f"{field}_{language}"
+                model.objects.filter(_blank(column), code=code).update(**{column: value})

@@ -283,7 +283,8 @@ class PackagePurchase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.package} for {self.organization} ({self.get_status_display()})"
+        # No words of any language: the History keeps this text, and people read it in theirs.
+        return f"{self.package} · {self.organization}"
 
 
 class Benefit(models.Model):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.services import notification_enqueue
@@ -302,15 +302,19 @@ def _notify_assignee(
     *, kind: str, assignment: BenefitAssignment, recipient: str, dedupe_key: str
 ) -> None:
     benefit = assignment.benefit
+    language = assignment.user.preferred_language
+    # The product's name in the recipient's language, not the assigning person's.
+    with translation.override(language):
+        product_name = str(benefit.product.name)
     notification_enqueue(
         kind=kind,
         recipient=recipient,
-        language=assignment.user.preferred_language,
+        language=language,
         dedupe_key=dedupe_key,
         context={
             "assignment_id": assignment.pk,
             "first_name": assignment.user.get_short_name(),
-            "product_name": benefit.product.name,
+            "product_name": product_name,
             "organization_name": benefit.organization.name,
             "account_email": assignment.user.email,
             "alternate_email": assignment.alternate_email,

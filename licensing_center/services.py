@@ -6,9 +6,9 @@ from portal.accounts.models import User
 
 
 def licensing_sign_in_request(*, email: str, language: str | None = None) -> None:
-    """Email a sign-in link to a licensing contact, in their account's language, else in
-    `language` (the page they asked from), else their organization's. Unknown addresses get
-    nothing, and the caller answers the same either way."""
+    """Email a sign-in link to a licensing contact, in `language`, the one the visitor who
+    asked reads the site in (else the contact's own). Unknown addresses get nothing, and the
+    caller answers the same either way."""
     email = email.strip()
     contact = (
         LicensingContact.objects.filter(email__iexact=email).select_related("organization").first()
@@ -20,9 +20,8 @@ def licensing_sign_in_request(*, email: str, language: str | None = None) -> Non
     notification_enqueue(
         kind="licensing_sign_in",
         recipient=contact.email,
-        language=user.preferred_language
-        if user
-        else language or contact.organization.default_language,
+        language=language
+        or (user.preferred_language if user else contact.organization.default_language),
         dedupe_key=f"licensing-sign-in:{contact.pk}:{now.isoformat()}",
         context={"email": contact.email},
         organization=contact.organization,

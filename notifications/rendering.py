@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,9 @@ def email_render(
             f"{email.template_prefix}/body.txt", full_context, using=TEXT_ENGINE
         )
         html = render_to_string(f"{email.template_prefix}/body.html", full_context)
-    return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+    # Only line breaks and runs of ordinary spaces fold: French's no-break spaces stay.
+    subject = re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
+    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
 
 
 def absolute_url(path: str) -> str:

@@ -2,8 +2,10 @@ import importlib
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from portal import celery_app
 from portal.tenancy.context import Actor, actor_build
@@ -17,6 +19,15 @@ def _anymail_test_backend(settings):
     """Django's test set-up swaps in the locmem backend; put anymail's back, as the test
     settings ask, so that sends report a provider message id as real providers do."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request through the test client leaves its language active in the thread: start
+    every test in the default language, whatever the test before it read."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +96,12 @@ def broker_queue():
     celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
     yield queue
     celery_app.conf.update(saved)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, PartnerLink
@@ -9,6 +8,7 @@ from agreements.onboarding.tokens import take_charge_token_make
 from agreements.partner_links.tokens import partner_invitation_token_make
 from notifications.kinds import email_kind
 from notifications.rendering import absolute_url
+from portal.dates import date_display
 
 
 def partner_link_still_active(context: dict) -> bool:
@@ -65,7 +65,7 @@ def partner_added_context(context: dict) -> dict:
 
 def _date_label(value: str) -> str:
     """An ISO date from an email's context, in the reader's format."""
-    return formats.date_format(date.fromisoformat(value), "DATE_FORMAT") if value else ""
+    return date_display(date.fromisoformat(value)) if value else ""
 
 
 def _link_urls(context: dict) -> dict:

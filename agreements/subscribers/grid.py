@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.models import Agreement, Subscription
 from agreements.subscribers.selectors import subscriber_list
@@ -52,7 +53,7 @@ COLUMNS = (
     GridColumn("sign_in_email", _("Sign-in email"), (Lower("sign_in_email"),)),
     GridColumn("notification_email", _("Notification email"), (Lower("notification_email"),)),
     GridColumn("level", _("Level"), (F("line__level__sort_order"),)),
-    GridColumn("assigned", _("Assigned"), (F("assigned_at"),)),
+    GridColumn("assigned", pgettext_lazy("date column", "Assigned"), (F("assigned_at"),)),
     # Every subscription ends with its agreement, so on one agreement's grid the
     # tie-breakers alone decide this order.
     GridColumn("expires", _("Expiration"), ()),

@@ -67,7 +67,7 @@ def subscriber_add(request, public_id):
         else:
             messages.success(
                 request,
-                _("%(name)s now has a %(level)s subscription and is told by email.")
+                _("%(name)s now has the %(level)s subscription and is told by email.")
                 % {"name": subscription.full_name, "level": subscription.line.level.name},
             )
             return _to_grid(request, agreement)

@@ -15,9 +15,11 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
+
+from portal.dates import date_display
 
 register = template.Library()
 
@@ -55,7 +57,6 @@ PLACEHOLDER = uuid.UUID(int=0)
 def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     """The <tr> of each `GridRow` of the page."""
     row_template = ROW if writable else READ_ONLY_ROW
-    date_format = formats.get_format("SHORT_DATE_FORMAT")
     zone = timezone.get_current_timezone()
     formatted: dict[datetime.date, str] = {}
 
@@ -65,7 +66,7 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
         if isinstance(value, datetime.datetime):
             value = value.astimezone(zone).date()
         if value not in formatted:
-            formatted[value] = escape(dateformat.format(value, date_format))
+            formatted[value] = escape(date_display(value))
         return formatted[value]
 
     edit_url = escape(

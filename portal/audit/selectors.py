@@ -1,9 +1,9 @@
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from portal.dates import datetime_display
 from portal.tenancy.context import Actor
 
 from .models import Action, AuditEntry
@@ -45,7 +45,7 @@ def audit_csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[str]]:
     yield [_("When"), _("Who"), _("Organization"), _("What"), _("Concerning")]
     for entry in entries.select_related("organization").iterator(chunk_size=1000):
         yield [
-            formats.date_format(timezone.localtime(entry.created_at), "SHORT_DATETIME_FORMAT"),
+            datetime_display(entry.created_at),
             entry.actor_email or _("System"),
             entry.organization.name if entry.organization else "",
             str(entry.get_action_display()),

@@ -113,4 +113,4 @@ def test_the_home_page_counts_each_lines_seats_in_the_readers_language(
     french = _main(partner_client.get(reverse("home")))
 
     assert "Visual Studio Enterprise: 3 of 10 assigned" in english
-    assert "Visual Studio Enterprise : 3 licence(s) attribuée(s) sur 10" in french
+    assert "Visual Studio Enterprise\u00a0: 3 licence(s) attribuée(s) sur 10" in french

@@ -252,3 +252,23 @@ def test_spent_links_are_forgotten_once_they_would_have_expired(
     sessions_expired_clear()
 
     assert not SpentLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("visitor", "stored", "subject"),
+    [
+        ("fr", "en", "Votre lien de connexion"),
+        ("en", "fr", "Your sign-in link to the licensing service center"),
+    ],
+)
+def test_the_sign_in_email_is_in_the_language_the_visitor_reads(
+    contact, django_capture_on_commit_callbacks, visitor, stored, subject
+):
+    UserFactory(email=CONTACT, preferred_language=stored)
+    browser = Client()
+    browser.cookies["django_language"] = visitor
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("licensing_center:sign_in"), {"email": CONTACT})
+
+    (email,) = mail.outbox
+    assert email.subject.startswith(subject)

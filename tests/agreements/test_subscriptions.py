@@ -145,7 +145,7 @@ def test_a_person_has_one_subscription_per_level(
         sign_in_email="LEA.Bernard@fabrikam.example",
     )
 
-    assert "already has a Visual Studio Enterprise subscription" in response.content.decode()
+    assert "already has the Visual Studio Enterprise subscription" in response.content.decode()
     assert _line(agreement).seats_assigned == 1
 
 

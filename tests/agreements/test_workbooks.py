@@ -376,7 +376,7 @@ def test_the_same_person_twice_is_refused_on_the_second_row(agreement, super_adm
     assert errors == {
         2: None,
         3: None,
-        4: "person1@fabrikam.example already has a Visual Studio Enterprise subscription "
+        4: "person1@fabrikam.example already has the Visual Studio Enterprise subscription "
         "on this agreement.",
     }
     assert not Subscription.objects.exists()

@@ -188,7 +188,7 @@ def test_assigning_a_visual_studio_subscription_emails_the_user_in_their_languag
     assert "1 of 3 assigned" in page
     (message,) = mail.outbox
     assert message.to == [bruno.email]
-    assert "Visual Studio Professional subscription" in message.subject
+    assert "Abonnement Visual Studio Professional" in message.subject, "the name in French too"
     assert "vous a attribué" in message.subject, "Bruno reads French"
     assert "/my-subscriptions/" in message.body
     assert AuditEntry.objects.filter(organization=partner, action=Action.BENEFIT_ASSIGNED).exists()
@@ -202,7 +202,7 @@ def test_the_assignee_sees_the_subscription_under_my_subscriptions(
 
     page = client_for(bruno).get(reverse("my_subscriptions")).content.decode()
 
-    assert "Visual Studio Professional subscription" in page
+    assert "Abonnement Visual Studio Professional" in page, "in French: Bruno reads French"
     assert "Contoso Partners" in page
 
 

@@ -79,7 +79,7 @@ def test_a_customer_with_approval_on_approves_one_partner_and_declines_another(
     # Each partner sees where it stands.
     priya_page = new_context().new_page()
     sign_in(priya_page, "priya@adatum.example")
-    priya_page.get_by_label("Agreements", exact=True).click()
+    priya_page.locator("summary", has_text="Agreement").click()
     expect(
         priya_page.get_by_role("navigation", name="Open License agreements").get_by_role(
             "link", name="Contoso Ltd"
@@ -112,7 +112,7 @@ def test_an_unonboarded_customer_takes_charge_from_the_email_and_removes_the_par
     expect(page.get_by_label("Work email address")).to_have_value("licensing@contoso.example")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)
-    page.get_by_label("Language").select_option(label="English")
+    page.get_by_label("Language", exact=True).select_option(label="English")
     page.get_by_role("button", name="Create account").click()
 
     # The link proved the address: straight back, to name the customer organization.

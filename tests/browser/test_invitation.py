@@ -73,7 +73,7 @@ def test_owner_invites_a_colleague_who_signs_up_and_joins(page: Page, new_contex
     expect(colleague.get_by_label("Work email address")).to_have_value("colleague@fabrikam.example")
     colleague.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     colleague.get_by_label("Password again").fill(NEW_PASSWORD)
-    colleague.get_by_label("Language").select_option(label="English")
+    colleague.get_by_label("Language", exact=True).select_option(label="English")
     colleague.get_by_role("button", name="Create account").click()
 
     # Signing up from the invitation proves the address: straight back to the invitation.

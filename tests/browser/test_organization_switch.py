@@ -24,7 +24,7 @@ def test_switch_organization_from_the_header(page: Page):
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Contoso")
 
-    switcher = page.get_by_label("Switch organization")
+    switcher = page.locator("summary", has_text="Organization")
     switcher.click()
     page.get_by_role("button", name="Northwind Traders").click()
 

@@ -45,7 +45,7 @@ def agreement():
 
 def _subscribers_open(page: Page) -> None:
     sign_in(page, "chloe.durand@fabrikam.example")
-    page.get_by_label("Agreements", exact=True).click()
+    page.locator("summary", has_text="Agreement").click()
     page.get_by_role("navigation", name="Open License agreements").get_by_role(
         "link", name="Fabrikam Ltd"
     ).click()
@@ -93,7 +93,7 @@ def test_admin_adds_subscribers_in_the_panel_and_from_a_workbook_filters_and_exp
     panel.get_by_label("Reference").fill("R&D")
     panel.get_by_role("button", name="Add subscriber").click()
     expect(page.get_by_role("status").first).to_contain_text(
-        "Léa Bernard now has a Visual Studio Enterprise subscription"
+        "Léa Bernard now has the Visual Studio Enterprise subscription"
     )
     expect(page.get_by_role("row").filter(has_text="lea.bernard@fabrikam.example")).to_be_visible()
 

@@ -174,7 +174,7 @@ def subscription_update(
             .exists()
         ):
             raise ValidationError(
-                _("%(email)s already has a %(level)s subscription on this agreement.")
+                _("%(email)s already has the %(level)s subscription on this agreement.")
                 % {"email": details.sign_in_email, "level": subscription.line.level.name},
                 code="duplicate",
             )

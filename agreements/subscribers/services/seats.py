@@ -20,6 +20,7 @@ from agreements.models import (
     SubscriptionLevel,
     UsageSnapshot,
 )
+from portal.dates import date_display
 from portal.tenancy.context import Actor
 
 
@@ -38,7 +39,7 @@ class SubscriberDetails:
 
 
 def date_label(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+    return date_display(moment)
 
 
 def number_label(count: int) -> str:
@@ -105,7 +106,7 @@ class SeatPicker:
         key = email.strip().casefold()
         if key in self.taken:
             raise ValidationError(
-                _("%(email)s already has a %(level)s subscription on this agreement.")
+                _("%(email)s already has the %(level)s subscription on this agreement.")
                 % {"email": email, "level": level},
                 code="duplicate",
             )
