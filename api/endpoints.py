@@ -48,7 +48,7 @@ from .schemas import (
 
 router = Router(tags=["agreements"])
 
-ERRORS = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut, 429: ProblemOut}
+ERRORS = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut, 422: ProblemOut, 429: ProblemOut}
 WRITE_ERRORS = {**ERRORS, 403: ProblemOut, 409: ProblemOut, 412: ProblemOut, 422: ProblemOut}
 
 # Sorts the list offers: each is a unique key set ending with the primary key.
