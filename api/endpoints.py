@@ -38,6 +38,8 @@ from .schemas import (
     BulkIn,
     BulkOut,
     CountOut,
+    HistoryEntryOut,
+    HistoryPage,
     LevelOut,
     ProblemOut,
     SubscriberIn,
@@ -176,6 +178,40 @@ def agreement_levels(request, agreement_id: UUID):
     """Seats purchased, assigned and available for each level bought."""
     agreement, _access = _agreement(request, agreement_id)
     return _levels(agreement)
+
+
+@router.get("/agreements/{uuid:agreement_id}/history", response={200: HistoryPage, **ERRORS})
+def agreement_history(
+    request,
+    agreement_id: UUID,
+    cursor: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+):
+    """What happened on the agreement, newest first: the customer's History page (partners
+    do not see it, as on the pages)."""
+    agreement, access = _agreement(request, agreement_id)
+    if not access.is_customer:
+        raise Http404
+    rows = agreement_selectors.agreement_history(agreement=agreement).annotate(
+        k_at=F("created_at"), k_id=F("pk")
+    )
+    page, next_cursor = keyset_page(
+        rows, keys=["k_at", "k_id"], cursor=cursor, limit=limit, descending=True
+    )
+    return HistoryPage(
+        items=[
+            HistoryEntryOut(
+                at=entry.created_at,
+                action=entry.action,
+                action_label=entry.get_action_display(),
+                actor_email=entry.actor_email,
+                api_token=(entry.details or {}).get("api_token", {}).get("name"),
+                concerning=str(entry.concerning),
+            )
+            for entry in page
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 class SubscriberFilter(Schema):

@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import SubscriptionLevel
 from agreements.services.subscriptions import SubscriberDetails, subscriptions_assign_bulk
+from portal.audit.models import Action
+from portal.audit.services import audit_record
 from portal.tenancy.models import Role
 
 from ..conftest import actor_of
@@ -97,3 +99,25 @@ def test_levels_and_subscribers_cost_the_same_for_10_and_1000_subscribers():
         )
     for name, (small, large) in counts.items():
         assert small == large, (name, small, large)
+
+
+def test_the_history_costs_the_same_for_10_and_1000_entries():
+    counts = []
+    for rows in (10, 1000):
+        customer, boss = _customer()
+        agreement = AgreementFactory(customer_organization=customer)
+        AgreementLineFactory(agreement=agreement)
+        AgreementAdminFactory(agreement=agreement, user=boss)
+        actor = actor_of(boss, customer)
+        for index in range(rows):
+            audit_record(
+                actor=actor,
+                organization=customer,
+                agreement=agreement,
+                action=Action.SUBSCRIPTION_RESENT,
+                details={"count": index + 1},
+            )
+        client = ApiClient(token_for(boss, customer, scope="read"))
+        path = f"/api/v1/agreements/{agreement.public_id}/history"
+        counts.append(_queries(client, path, limit=500))
+    assert counts[0] == counts[1], counts
