@@ -11,8 +11,23 @@ from ninja.errors import ValidationError as NinjaValidationError
 from .auth import TokenAuth
 from .endpoints import router
 from .problems import Problem, problem_response
+from .strict import unknown_query_noted, unknown_query_refused
 
-api = NinjaAPI(
+
+class PortalApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Errors are documented as what they are: RFC 9457 problem details."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+
+api = PortalApi(
     title="Partner Subscriptions Portal API",
     version="1",
     description=(
@@ -24,6 +39,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_decorator(unknown_query_noted, mode="view")
+api.add_decorator(unknown_query_refused, mode="operation")
 api.add_router("/", router)
 
 

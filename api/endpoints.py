@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema, Status
 
 from agreements.access import AgreementAccess
 from agreements.models import Agreement, AgreementAdmin, PartnerLink, Subscription
-from agreements.selectors import agreement_get_with_access, agreement_list
+from agreements.selectors import agreement_get_with_access, agreement_history, agreement_list
 from agreements.subscribers.forms import SubscriberForm
 from agreements.subscribers.grid import subscriber_search
 from agreements.subscribers.selectors import subscriber_list, subscription_get
@@ -39,6 +39,8 @@ from .schemas import (
     BulkIn,
     BulkOut,
     CountOut,
+    HistoryEntryOut,
+    HistoryPage,
     LevelOut,
     ProblemOut,
     SubscriberIn,
@@ -49,7 +51,7 @@ from .schemas import (
 
 router = Router(tags=["agreements"])
 
-ERRORS = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut, 429: ProblemOut}
+ERRORS = {400: ProblemOut, 401: ProblemOut, 404: ProblemOut, 422: ProblemOut, 429: ProblemOut}
 WRITE_ERRORS = {**ERRORS, 403: ProblemOut, 409: ProblemOut, 412: ProblemOut, 422: ProblemOut}
 
 # Sorts the list offers: each is a unique key set ending with the primary key.
@@ -175,6 +177,38 @@ def agreement_levels(request, agreement_id: UUID):
     """Seats purchased, assigned and available for each level bought."""
     agreement, _access = _agreement(request, agreement_id)
     return _levels(agreement)
+
+
+@router.get("/agreements/{uuid:agreement_id}/history", response={200: HistoryPage, **ERRORS})
+def history_list(
+    request,
+    agreement_id: UUID,
+    cursor: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+):
+    """What happened on the agreement, newest first: the customer's History page (partners
+    do not see it, as on the pages)."""
+    agreement, access = _agreement(request, agreement_id)
+    if not access.is_customer:
+        raise Http404
+    rows = agreement_history(agreement=agreement).annotate(k_at=F("created_at"), k_id=F("pk"))
+    page, next_cursor = keyset_page(
+        rows, keys=["k_at", "k_id"], cursor=cursor, limit=limit, descending=True
+    )
+    return HistoryPage(
+        items=[
+            HistoryEntryOut(
+                at=entry.created_at,
+                action=entry.action,
+                action_label=entry.get_action_display(),
+                actor_email=entry.actor_email,
+                api_token=(entry.details or {}).get("api_token", {}).get("name"),
+                concerning=str(entry.concerning),
+            )
+            for entry in page
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 class SubscriberFilter(Schema):

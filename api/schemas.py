@@ -91,3 +91,17 @@ class BulkOut(Schema):
 
 class CountOut(Schema):
     count: int
+
+
+class HistoryEntryOut(Schema):
+    at: datetime
+    action: str
+    action_label: str
+    actor_email: str
+    api_token: str | None = Field(None, description="The token that acted, if one did.")
+    concerning: str
+
+
+class HistoryPage(Schema):
+    items: list[HistoryEntryOut]
+    next_cursor: str | None

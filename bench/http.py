@@ -39,6 +39,7 @@ FILTER = "martin"
 TARGET_VS_ADMIN = 2.0
 TARGET_VS_BARE = 0.5
 TARGET_GRID_MEDIAN_MS = 50.0
+TARGET_API_VS_GRID = 2.0
 READY_SECONDS = 30.0
 # wrk reports through this script: its own percentiles stop at 99 and skip 95.
 WRK_SCRIPT = """
@@ -91,7 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated page keys to measure over HTTP (grid,grid-filtered,overview,"
+        help="comma-separated page keys to measure over HTTP (grid,grid-filtered,api,overview,"
         "agreements,benefits,admin,admin-filtered,bare,bare-signed-in); default all",
     )
     args = parser.parse_args(argv)
@@ -154,6 +155,20 @@ def session_create(email: str, organization_name: str | None = None) -> str:
     return session.session_key
 
 
+def api_token_make(email: str, organization_name: str):
+    """A read token of the bench partner, made as its administrators make theirs."""
+    import uuid
+
+    from api.services import api_token_create
+    from portal.accounts.models import User
+    from portal.tenancy.context import actor_build
+    from portal.tenancy.models import Organization
+
+    organization = Organization.objects.get(name=organization_name)
+    actor = actor_build(user=User.objects.get(email=email), organization_id=organization.pk)
+    return api_token_create(actor=actor, name=f"bench {uuid.uuid4().hex[:8]}", scope="read")
+
+
 @dataclass
 class Page:
     key: str
@@ -161,6 +176,8 @@ class Page:
     label: str
     path: str
     session: str | None
+    # An API token's secret, sent as a bearer (the API reads no session).
+    bearer: str | None = None
     # Filled in-process.
     status: int = 0
     size: int = 0
@@ -175,7 +192,7 @@ class Page:
     server_ms: list[float] = field(default_factory=list)
 
 
-def pages_build(sessions: dict[str, str]) -> tuple[list[Page], str | None]:
+def pages_build(sessions: dict[str, str], bearer: str) -> tuple[list[Page], str | None]:
     """The measured pages, and why the Benefits page is skipped, if it is."""
     from django.urls import NoReverseMatch, reverse
 
@@ -193,6 +210,15 @@ def pages_build(sessions: dict[str, str]) -> tuple[list[Page], str | None]:
             f'subscribers grid, filter "{FILTER}"',
             f"{grid}?q={FILTER}",
             sessions["partner"],
+        ),
+        # The automation API's subscriber list over the same agreement, as the same partner.
+        Page(
+            "api",
+            1,
+            "API subscriber list, first 50",
+            f"/api/v1/agreements/{big.public_id}/subscribers?limit=50",
+            None,
+            bearer=bearer,
         ),
         Page(
             "overview",
@@ -238,11 +264,12 @@ def pages_build(sessions: dict[str, str]) -> tuple[list[Page], str | None]:
 # --- In-process: queries per request and server time ---------------------------------------
 
 
-def _client(session_key: str | None):
+def _client(session_key: str | None, bearer: str | None = None):
     from django.conf import settings
     from django.test import Client
 
-    client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False, headers=headers)
     if session_key:
         client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     return client
@@ -272,11 +299,12 @@ def in_process_measure(pages: list[Page], *, server_requests: int) -> None:
     for page in pages:
         if page.key == "bare":
             continue
-        client = _client(page.session)
+        client = _client(page.session, page.bearer)
         page.path, response = _get(client, page.path)  # warms caches and the session
         response, page.queries = _queries_of(client, page.path)
         page.status, page.size = response.status_code, len(response.content)
-        count = server_requests if page.key.startswith("grid") else max(server_requests // 4, 1)
+        measured_often = page.key.startswith(("grid", "api"))
+        count = server_requests if measured_often else max(server_requests // 4, 1)
         for _ in range(count):
             started = time.perf_counter()
             client.get(page.path)
@@ -369,7 +397,9 @@ def gunicorn_stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
-def wrk_run(*, url: str, cookie: str | None, args, seconds: int, script: Path) -> dict | None:
+def wrk_run(
+    *, url: str, cookie: str | None, args, seconds: int, script: Path, bearer: str | None = None
+) -> dict | None:
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -382,6 +412,8 @@ def wrk_run(*, url: str, cookie: str | None, args, seconds: int, script: Path) -
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    if bearer:
+        command += ["-H", f"Authorization: Bearer {bearer}"]
     result = subprocess.run(  # noqa: S603
         [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
     )
@@ -408,11 +440,10 @@ def http_measure(pages: list[Page], *, args, port: int, script: Path) -> None:
         for page in pages:
             url = f"http://127.0.0.1:{port}{page.path}"
             cookie = f"{settings.SESSION_COOKIE_NAME}={page.session}" if page.session else None
+            auth = {"cookie": cookie, "bearer": page.bearer}
             if args.warmup:
-                wrk_run(url=url, cookie=cookie, args=args, seconds=args.warmup, script=script)
-            measured = wrk_run(
-                url=url, cookie=cookie, args=args, seconds=args.duration, script=script
-            )
+                wrk_run(url=url, **auth, args=args, seconds=args.warmup, script=script)
+            measured = wrk_run(url=url, **auth, args=args, seconds=args.duration, script=script)
             if measured is None:
                 continue
             runs[page.key].append(measured)
@@ -519,6 +550,15 @@ def report(
             f">= {TARGET_VS_BARE:.1f}x."
         )
         grid = by_key["grid"]
+        api = by_key["api"]
+        if api.rps and grid.rps:
+            api_ok = api.rps / grid.rps >= TARGET_API_VS_GRID
+            met &= api_ok
+            print(
+                f"  API subscriber list vs the grid: {api.rps:.1f} vs {grid.rps:.1f} req/s, "
+                f"{api.rps / grid.rps:.2f}x, target >= {TARGET_API_VS_GRID:.0f}x: "
+                f"{'met' if api_ok else 'NOT MET'}"
+            )
         grid_ok = grid.median_ms < TARGET_GRID_MEDIAN_MS
         met &= grid_ok
         print(
@@ -565,9 +605,10 @@ def main(argv: list[str] | None = None) -> int:
         "partner": session_create(seed.BENCH_PARTNER_USER, seed.BENCH_PARTNER_NAME),
         "staff": session_create(seed.BENCH_STAFF_USER),
     }
+    token, bearer = api_token_make(seed.BENCH_PARTNER_USER, seed.BENCH_PARTNER_NAME)
     work = Path(tempfile.mkdtemp(prefix="portal-bench-http-"))
     try:
-        pages, skipped = pages_build(sessions)
+        pages, skipped = pages_build(sessions, bearer)
         if skipped:
             print(f"Benefits page: SKIPPED, {skipped}.")
         print("In-process: queries per request and server time ...", flush=True)
@@ -595,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = report(pages, args=args, skipped=skipped, small=small, measured_http=True)
     finally:
         Session.objects.filter(session_key__in=sessions.values()).delete()
+        token.delete()
         shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
 

@@ -279,3 +279,33 @@ def test_docs_page_runs_under_the_csp_from_our_static_files(client):
     schema = client.get(f"{BASE}/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     assert f"{BASE}/agreements/{{agreement_id}}/subscribers" in schema["paths"]
+
+
+def test_history_names_the_token_and_pages_newest_first(world):
+    client = ApiClient(token_for(world["boss"], world["customer"], name="Nightly sync"))
+    base = f"{BASE}/agreements/{world['agreement'].public_id}"
+    for index in range(3):
+        created = client.post(f"{base}/subscribers", _subscriber(f"p{index}@contoso.example"))
+        assert created.status_code == 201
+    first = client.get(f"{base}/history", data={"limit": 2}).json()
+    assert [item["concerning"] for item in first["items"]] == [
+        "p2@contoso.example",
+        "p1@contoso.example",
+    ]
+    assert first["items"][0]["api_token"] == "Nightly sync"
+    rest = client.get(f"{base}/history", data={"cursor": first["next_cursor"]}).json()
+    assert [item["concerning"] for item in rest["items"]] == ["p0@contoso.example"]
+    partner = ApiClient(token_for(world["partner_owner"], world["partner"], scope="read"))
+    assert_problem(partner.get(f"{base}/history"), 404)
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_refused(world):
+    client = ApiClient(token_for(world["boss"], world["customer"], scope="read"))
+    subscribers = f"{BASE}/agreements/{world['agreement'].public_id}/subscribers"
+
+    typo = client.get(subscribers, data={"limt": 10})
+
+    problem = assert_problem(typo, 400, "unknown-parameter")
+    assert problem["errors"] == [{"field": "limt", "detail": "Unknown query parameter."}]
+    assert client.get(subscribers, data={"limit": 10, "q": "ana"}).status_code == 200
+    assert ApiClient(None).get(subscribers, data={"limt": 10}).status_code == 401
