@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("agreements.urls")),
     path("", include("benefits.urls")),
+    path("", include("command_center.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),

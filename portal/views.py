@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from agreements.selectors import agreement_search, my_subscription_list, partner_link_requests
+from agreements.services.activity import subscriptions_seen
 from agreements.views.partner_links import take_charge_offers
 from benefits.selectors import my_benefit_subscription_list, partner_membership_current
 
@@ -42,8 +43,10 @@ def csrf_failure(request, reason=""):
 def my_subscriptions(request):
     """Every subscription assigned to the person: from customers' Open Licenses and from
     partner organizations' membership benefits, which is why the page lives here."""
+    subscriptions = list(my_subscription_list(user=request.user))
+    subscriptions_seen(user=request.user, subscriptions=subscriptions)
     context = {
-        "subscriptions": my_subscription_list(user=request.user),
+        "subscriptions": subscriptions,
         "benefit_subscriptions": my_benefit_subscription_list(user=request.user),
     }
     return render(request, "my_subscriptions.html", context)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "notifications",
     "agreements",
     "benefits",
+    "command_center",
 ]
 
 MIDDLEWARE = [
