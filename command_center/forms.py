@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.tenancy.context import Actor
 
 from .models import Tag
-from .selectors import DEFAULT_SORT, SORTS, Filters, tag_list
+from .selectors import DEFAULT_SORT, SORTS, Filters, ReclaimFilters, tag_list
 
 
 class CommandCenterFilterForm(forms.Form):
@@ -23,6 +23,7 @@ class CommandCenterFilterForm(forms.Form):
     free = forms.IntegerField(
         label=_("Free seats above (%)"), required=False, min_value=0, max_value=99
     )
+    never = forms.BooleanField(label=_("With never-activated subscriptions"), required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
@@ -42,6 +43,7 @@ class CommandCenterFilterForm(forms.Form):
             tag=data.get("tag"),
             ending_within=data.get("ending"),
             free_above=data.get("free"),
+            never_activated=bool(data.get("never")),
             sort=sort.lstrip("-"),
             descending=sort.startswith("-"),
         )
@@ -65,3 +67,22 @@ class AgreementTagsForm(forms.Form):
     def __init__(self, *args, actor: Actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tags"].queryset = tag_list(actor=actor)
+
+
+class ReclaimFilterForm(forms.Form):
+    never = forms.IntegerField(
+        label=_("Never activated after (days)"), required=False, min_value=0, max_value=3650
+    )
+    unseen = forms.IntegerField(
+        label=_("Not seen for (days)"), required=False, min_value=0, max_value=3650
+    )
+
+    def filters(self) -> ReclaimFilters:
+        self.is_valid()
+        defaults = ReclaimFilters()
+        never = self.cleaned_data.get("never")
+        unseen = self.cleaned_data.get("unseen")
+        return ReclaimFilters(
+            never_activated_days=defaults.never_activated_days if never is None else never,
+            unseen_days=defaults.unseen_days if unseen is None else unseen,
+        )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -43,6 +44,8 @@ SORTS = {
     "free": ("free_percent", "customer_name"),
     "changed": ("last_change", "customer_name"),
     "status": ("status", "customer_name"),
+    "never": ("never_activated", "customer_name"),
+    "seen": ("last_seen", "customer_name"),
 }
 DEFAULT_SORT = "customer"
 
@@ -56,6 +59,8 @@ class Filters:
     tag: Tag | None = None
     ending_within: int | None = None
     free_above: int | None = None
+    # Only agreements with seats whose subscriber never opened them.
+    never_activated: bool = False
     sort: str = DEFAULT_SORT
     descending: bool = False
 
@@ -82,7 +87,8 @@ def _line_sum(field: str) -> Coalesce:
 def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> QuerySet[Agreement]:
     """The actor's agreements with their numbers, filtered and sorted: per level (lines, with
     `year_peak`), the totals, the last change, the partner's scope or the admin's role, and
-    the actor's tags (`actor_tags`). Four queries for a page, whatever its length."""
+    the actor's tags (`actor_tags`), the seats never activated and when a subscriber was last
+    seen. Four queries for a page, whatever its length."""
     first, last = usage_window(today)
     recorded_peak = (
         UsageSnapshot.objects.filter(  # scoping: lines of the scoped agreements
@@ -110,6 +116,26 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+    never_activated = (
+        Subscription.objects.filter(  # scoping: the outer agreements
+            agreement=OuterRef("pk"), assigned_at__isnull=False
+        )
+        .filter(~Exists(_current_activity()))
+        .order_by()
+        .values("agreement")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    last_seen = (
+        SubscriptionActivity.objects.filter(  # scoping: the outer agreements
+            subscription__agreement=OuterRef("pk"),
+            subscription__assigned_at=F("assigned_at"),
+        )
+        .order_by()
+        .values("subscription__agreement")
+        .annotate(latest=Max("last_seen_at"))
+        .values("latest")
+    )
     organization = actor.organization
     scope = PartnerLink.objects.granting_access().filter(
         agreement=OuterRef("pk"), partner_organization=organization
@@ -123,6 +149,10 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
             last_change=Subquery(last_change),
             partner_scope=Subquery(scope.values("scope")[:1]),
             admin_role=Subquery(role.values("role")[:1]),
+            never_activated=Coalesce(
+                Subquery(never_activated, output_field=IntegerField()), Value(0)
+            ),
+            last_seen=Subquery(last_seen),
         )
         .annotate(
             free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
@@ -152,6 +182,8 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         rows = rows.filter(
             ends_on__gte=today, ends_on__lte=today + timedelta(days=filters.ending_within)
         )
+    if filters.never_activated:
+        rows = rows.filter(never_activated__gt=0)
     if filters.free_above is not None:
         rows = rows.filter(purchased__gt=0, free_percent__gt=filters.free_above)
     columns = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])

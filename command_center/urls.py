@@ -19,6 +19,7 @@ urlpatterns = [
         name="export_xlsx",
     ),
     path("command-center/people/", views.person_search, name="people"),
+    path("command-center/reclaim/", views.reclaim, name="reclaim"),
     path(
         "command-center/agreements/<uuid:public_id>/tags/",
         views.agreement_tags,

@@ -1,24 +1,29 @@
 """The command center: the table of every agreement the organization manages, its exports,
 tags, and the search for a person across customers."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agreements.access import AgreementAccess
 from agreements.models import Agreement
 from agreements.selectors import agreement_get_with_access
+from agreements.services.subscriptions import REASSIGN_AFTER
 from portal.spreadsheets import csv_response, xlsx_response
 from portal.tenancy.decorators import organization_required
 
 from . import selectors, services
-from .forms import AgreementTagsForm, CommandCenterFilterForm
+from .forms import AgreementTagsForm, CommandCenterFilterForm, ReclaimFilterForm
 from .selectors import Filters
 
 PAGE_SIZE = 50
@@ -115,6 +120,8 @@ def _export_rows(request):
         _("Free"),
         _("Peak in the past year"),
         _("Last change"),
+        _("Never activated"),
+        _("Last seen"),
         _("Scope"),
         _("Tags"),
     ]
@@ -123,10 +130,9 @@ def _export_rows(request):
     for agreement in rows.iterator(chunk_size=500):
         _annotate(agreement, today)
         tags = ", ".join(sorted(tag.tag.name for tag in agreement.actor_tags))
-        last_change = (
-            timezone.localtime(agreement.last_change).isoformat(timespec="minutes")
-            if agreement.last_change
-            else ""
+        last_change, last_seen = (
+            timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
+            for moment in (agreement.last_change, agreement.last_seen)
         )
         for line in agreement.lines.all():
             yield [
@@ -142,6 +148,8 @@ def _export_rows(request):
                 line.seats_purchased - line.seats_assigned,
                 line.year_peak,
                 last_change,
+                agreement.never_activated,
+                last_seen,
                 agreement.scope_label,
                 tags,
             ]
@@ -197,3 +205,85 @@ def person_search(request):
     return _fragment_or_page(
         request, "command_center/_people.html", "command_center/people.html", context
     )
+
+
+def _reclaim_guids(values: list[str]) -> list[uuid.UUID]:
+    guids = []
+    for value in values[:RECLAIM_PAGE_SIZE]:
+        try:
+            guids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return guids
+
+
+RECLAIM_PAGE_SIZE = 50
+
+
+@organization_required
+def reclaim(request):
+    """Seats never activated after N days or not seen for N days, each with the day it may
+    go to someone else; Warn emails their subscribers, Remove frees them (confirmed first)."""
+    now = timezone.now()
+    if request.method == "POST":
+        return _reclaim_act(request, now)
+    form = ReclaimFilterForm(request.GET)
+    filters = form.filters()
+    rows = selectors.reclaim_candidates(actor=request.actor, filters=filters, now=now)
+    page = Paginator(rows, RECLAIM_PAGE_SIZE).get_page(request.GET.get("page"))
+    for subscription in page:
+        subscription.reassignable_on = timezone.localdate(
+            subscription.last_assigned_at + REASSIGN_AFTER
+        )
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "remove_on": services.reclaim_remove_on(timezone.localdate()),
+    }
+    return _fragment_or_page(
+        request, "command_center/_reclaim_rows.html", "command_center/reclaim.html", context
+    )
+
+
+def _reclaim_act(request, now):
+    action = request.POST.get("action")
+    if action not in ("warn", "remove", "confirm_remove"):
+        return HttpResponseBadRequest()
+    back = reverse("command_center:reclaim")
+    query = request.POST.get("query", "")
+    if query.startswith("never=") or query.startswith("unseen="):
+        back = f"{back}?{query}"
+    subscriptions = selectors.reclaim_selected(
+        actor=request.actor, guids=_reclaim_guids(request.POST.getlist("selected"))
+    )
+    if not subscriptions:
+        messages.warning(request, _("Select at least one subscription first."))
+        return redirect(back)
+    if action == "warn":
+        remove_on = services.reclaim_remove_on(timezone.localdate())
+        warned = services.reclaim_warn(
+            actor=request.actor, subscriptions=subscriptions, remove_on=remove_on
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s subscriber was warned.", "%(count)s subscribers were warned.", warned
+            )
+            % {"count": warned},
+        )
+        return redirect(back)
+    if action == "remove":
+        context = {"subscriptions": subscriptions, "query": query}
+        return render(request, "command_center/reclaim_confirm.html", context)
+    removed = services.reclaim_remove(actor=request.actor, subscriptions=subscriptions)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s subscription was removed: its seat is free.",
+            "%(count)s subscriptions were removed: their seats are free.",
+            removed,
+        )
+        % {"count": removed},
+    )
+    return redirect(back)

@@ -222,7 +222,7 @@ def test_the_csv_export_has_every_filtered_row_one_line_per_level(partner, partn
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Customer", "Authorization number", "License number"]
-    assert [(row[0], row[6], row[7], row[8], row[9], row[13]) for row in rows[1:]] == [
+    assert [(row[0], row[6], row[7], row[8], row[9], row[-1]) for row in rows[1:]] == [
         ("Fabrikam", "Visual Studio Enterprise", "10", "4", "6", "A"),
         ("Fabrikam", "Visual Studio Professional", "3", "0", "3", "A"),
     ]

@@ -361,6 +361,12 @@ LIST_PAGES = [
         grow_administered_agreements,
     ),
     ListPage(
+        "reclaim",
+        lambda world: reverse("command_center:reclaim") + "?never=0",
+        "partner",
+        grow_subscribers,
+    ),
+    ListPage(
         "person search across customers",
         lambda world: reverse("command_center:people") + "?q=numbered",
         "partner",
