@@ -25,4 +25,9 @@ urlpatterns = [
         views.agreement_tags,
         name="agreement_tags",
     ),
+    path(
+        "command-center/agreements/<uuid:public_id>/usage-chart/",
+        views.usage_chart,
+        name="usage_chart",
+    ),
 ]

@@ -19,10 +19,12 @@ from agreements.access import AgreementAccess
 from agreements.models import Agreement
 from agreements.selectors import agreement_get_with_access
 from agreements.services.subscriptions import REASSIGN_AFTER
+from agreements.usage import maximum_usage
 from portal.spreadsheets import csv_response, xlsx_response
 from portal.tenancy.decorators import organization_required
 
 from . import selectors, services
+from .charts import BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH, level_chart
 from .forms import AgreementTagsForm, CommandCenterFilterForm, ReclaimFilterForm
 from .selectors import Filters
 
@@ -287,3 +289,21 @@ def _reclaim_act(request, now):
         % {"count": removed},
     )
     return redirect(back)
+
+
+@organization_required
+def usage_chart(request, public_id):
+    """Seats assigned month by month per level, with the purchased line, the peak marked
+    and a true-up hint; the same numbers as a table."""
+    agreement, _access = agreement_get_with_access(actor=request.actor, public_id=public_id)
+    charts = [level_chart(level) for level in maximum_usage(agreement, timezone.localdate())]
+    context = {
+        "agreement": agreement,
+        "charts": charts,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right_edge": WIDTH - RIGHT,
+        "baseline": HEIGHT - BOTTOM,
+    }
+    return render(request, "command_center/usage_chart.html", context)

@@ -68,7 +68,7 @@ def _customers(page: Page) -> list[str]:
     table = page.get_by_role("table", name="Agreements you manage")
     return [
         text.strip()
-        for text in table.locator("tbody > tr > td:first-child > a").all_text_contents()
+        for text in table.locator("tbody > tr > td:first-child > a:first-child").all_text_contents()
     ]
 
 

@@ -367,6 +367,13 @@ LIST_PAGES = [
         grow_subscribers,
     ),
     ListPage(
+        "pictures of use",
+        lambda world: reverse("command_center:usage_chart", args=[world.agreement.public_id]),
+        "customer",
+        grow_usage,
+        first_row=None,
+    ),
+    ListPage(
         "person search across customers",
         lambda world: reverse("command_center:people") + "?q=numbered",
         "partner",
