@@ -86,8 +86,13 @@ def command_center(request):
     today = timezone.localdate()
     form = CommandCenterFilterForm(request.GET, actor=request.actor)
     filters = form.filters()
-    rows = selectors.command_center_rows(actor=request.actor, filters=filters, today=today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.command_center_page(
+        actor=request.actor,
+        filters=filters,
+        today=today,
+        number=request.GET.get("page"),
+        size=PAGE_SIZE,
+    )
     for agreement in page:
         _annotate(agreement, today)
     sort_param = ("-" if filters.descending else "") + filters.sort
