@@ -132,7 +132,8 @@ def _model_defaults(table: str, columns: list[str]) -> tuple[list[str], tuple]:
     for model_field in model._meta.concrete_fields:
         if model_field.column in columns:
             continue
-        default = model_field.get_default() if model_field.has_default() else None
+        # A blank-allowed text field without a default stores "" (what the model would).
+        default = model_field.get_default()
         if isinstance(default, dict | list):
             default = json.dumps(default)
         elif default is not None:

@@ -4,7 +4,8 @@
   but no template, query or session: the ceiling of Django and gunicorn on this machine.
 - `bench_admin`: Django's own admin changelist of the subscriptions, set up as a developer
   would for a support team (same columns, same search, same page size): what someone might
-  use instead of the grid.
+  use instead of the grid; and the changelist of the agreements (every one of them, as
+  staff see them), the command center's reference.
 """
 
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 from django.contrib import admin
 from django.http import HttpResponse
 
-from agreements.models import Subscription
+from agreements.models import Agreement, Subscription
 from agreements.subscribers.grid import DEFAULT_PAGE_SIZE, SEARCH_FIELDS
 
 # The harness saves the grid's first page here before it starts gunicorn.
@@ -59,3 +60,23 @@ class SubscriptionChangelist(admin.ModelAdmin):
 
 bench_admin = admin.AdminSite(name="bench_admin")
 bench_admin.register(Subscription, SubscriptionChangelist)
+
+
+class AgreementChangelist(admin.ModelAdmin):
+    list_display = [
+        "customer_name",
+        "authorization_number",
+        "license_number",
+        "status",
+        "ends_on",
+        "partner_of_record",
+    ]
+    list_select_related = ["partner_of_record"]
+    search_fields = ["customer_name", "authorization_number", "license_number"]
+    list_per_page = 50
+    ordering = ["customer_name", "authorization_number"]
+    # Django's own: the portal's adds a link to the main admin's order import.
+    change_list_template = "admin/change_list.html"
+
+
+bench_admin.register(Agreement, AgreementChangelist)

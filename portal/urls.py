@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("agreements.urls")),
     path("", include("benefits.urls")),
     path("", include("licensing_center.urls")),
+    path("", include("command_center.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("api/v1/", api.urls),
     path("", include("api.urls")),

@@ -8,6 +8,7 @@ from agreements.partner_links.selectors import partner_link_requests
 from agreements.partner_links.views import take_charge_offers
 from agreements.selectors import agreement_search
 from agreements.subscribers.selectors import my_subscription_list
+from agreements.subscribers.services.activity import subscriptions_seen
 from benefits.selectors import my_benefit_subscription_list, partner_membership_current
 
 # Agreements per page of the home page: a partner may manage hundreds.
@@ -44,8 +45,10 @@ def csrf_failure(request, reason=""):
 def my_subscriptions(request):
     """Every subscription assigned to the person: from customers' Open Licenses and from
     partner organizations' membership benefits, which is why the page lives here."""
+    subscriptions = list(my_subscription_list(user=request.user))
+    subscriptions_seen(user=request.user, subscriptions=subscriptions)
     context = {
-        "subscriptions": my_subscription_list(user=request.user),
+        "subscriptions": subscriptions,
         "benefit_subscriptions": my_benefit_subscription_list(user=request.user),
     }
     return render(request, "my_subscriptions.html", context)

@@ -58,6 +58,10 @@ class Action(models.TextChoices):
     BENEFIT_UNASSIGNED = "benefit.unassigned", _("Benefit assignment removed")
     BENEFIT_ACTIVATED = "benefit.activated", _("Benefit activated")
     RATE_LIMIT_REACHED = "security.rate_limit_reached", _("Too many requests: paused")
+    SUBSCRIPTION_RECLAIM_WARNED = (
+        "subscription.reclaim_warned",
+        _("Subscriber warned the subscription will be removed"),
+    )
 
 
 class AuditEntryQuerySet(models.QuerySet):

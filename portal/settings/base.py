@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "benefits",
     "licensing_center",
     "api",
+    "command_center",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ from agreements.models import (
     LinkMethod,
     PartnerLink,
     Subscription,
+    SubscriptionActivity,
     SubscriptionLevel,
     UsageSnapshot,
 )
@@ -160,6 +161,15 @@ def grow_linked_agreements(world: World, start: int, count: int) -> None:
     )
 
 
+def grow_administered_agreements(world: World, start: int, count: int) -> None:
+    """Agreements of the customer organization that its super admin administers."""
+    agreements = _agreements(start, count, world=world, customer_organization=world.customer)
+    AgreementAdmin.objects.bulk_create(
+        AgreementAdmin(agreement=agreement, user=world.customer_admin, role=AdminRole.SUPER_ADMIN)
+        for agreement in agreements
+    )
+
+
 def grow_partner_links(world: World, start: int, count: int) -> None:
     partners = Organization.objects.bulk_create(
         Organization(name=f"Row{n:04} Partners", is_partner=True)
@@ -252,7 +262,7 @@ def grow_my_subscriptions(world: World, start: int, count: int) -> None:
     lines = AgreementLine.objects.filter(agreement__in=agreements).select_related("agreement")
     now = timezone.now()
     email = world.customer_admin.email
-    Subscription.objects.bulk_create(
+    subscriptions = Subscription.objects.bulk_create(
         Subscription(
             agreement=line.agreement,
             line=line,
@@ -262,6 +272,14 @@ def grow_my_subscriptions(world: World, start: int, count: int) -> None:
             last_assigned_at=now,
         )
         for line in lines
+    )
+    # Opened before, as a page one revisits is: a visit that records their first opening
+    # writes a fixed number of queries more (tests/agreements/test_activity.py counts it).
+    SubscriptionActivity.objects.bulk_create(
+        SubscriptionActivity(
+            subscription=subscription, assigned_at=now, activated_at=now, last_seen_at=now
+        )
+        for subscription in subscriptions
     )
 
 
@@ -329,6 +347,38 @@ LIST_PAGES = [
     ListPage("members", _url("tenancy:members"), "customer", grow_members),
     ListPage("home and agreements menu", _url("home"), "partner", grow_linked_agreements),
     ListPage("recent uploads", _agreement_url("workbook_add"), "customer", grow_uploads),
+    ListPage("command center", _url("command_center:index"), "partner", grow_linked_agreements),
+    ListPage(
+        "command center sorted by free seats, filtered",
+        lambda world: reverse("command_center:index") + "?sort=-free&ending=3650&free=0",
+        "partner",
+        grow_linked_agreements,
+    ),
+    ListPage(
+        "command center of a customer's admin",
+        _url("command_center:index"),
+        "customer",
+        grow_administered_agreements,
+    ),
+    ListPage(
+        "reclaim",
+        lambda world: reverse("command_center:reclaim") + "?never=0",
+        "partner",
+        grow_subscribers,
+    ),
+    ListPage(
+        "pictures of use",
+        lambda world: reverse("command_center:usage_chart", args=[world.agreement.public_id]),
+        "customer",
+        grow_usage,
+        first_row=None,
+    ),
+    ListPage(
+        "person search across customers",
+        lambda world: reverse("command_center:people") + "?q=numbered",
+        "partner",
+        grow_subscribers,
+    ),
 ]
 
 

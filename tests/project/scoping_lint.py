@@ -24,7 +24,14 @@ from pathlib import Path
 from django.apps import apps
 from django.db import models
 
-APP_DIRS = ("portal", "agreements", "benefits", "notifications", "licensing_center")
+APP_DIRS = (
+    "portal",
+    "agreements",
+    "benefits",
+    "notifications",
+    "licensing_center",
+    "command_center",
+)
 ROOTS = ("tenancy.Organization", "agreements.Agreement")
 
 # Files the rule does not apply to, each with its reason.
@@ -82,7 +89,16 @@ def tenant_models() -> dict[str, type[models.Model]]:
     agreement, by class name, the roots included."""
     roots = {apps.get_model(label) for label in ROOTS}
     tenant: set[type[models.Model]] = set(roots)
-    ours = {"accounts", "tenancy", "audit", "agreements", "benefits", "notifications", "portal"}
+    ours = {
+        "accounts",
+        "tenancy",
+        "audit",
+        "agreements",
+        "benefits",
+        "notifications",
+        "portal",
+        "command_center",
+    }
     candidates = [model for model in apps.get_models() if model._meta.app_label in ours]
     changed = True
     while changed:

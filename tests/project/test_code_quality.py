@@ -36,7 +36,8 @@ LINT_IMPORTS = (
 
 
 def test_the_import_contracts_hold():
-    """The layers: the ground floor imports no feature, features import no other feature."""
+    """The layers: the ground floor imports no feature, features import no other feature, and
+    only the shell imports the command center."""
     result = subprocess.run(
         [sys.executable, "-c", LINT_IMPORTS, "--no-cache"],
         cwd=ROOT,

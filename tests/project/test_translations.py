@@ -29,6 +29,7 @@ SOURCES = (
     "notifications",
     "licensing_center",
     "api",
+    "command_center",
     "templates",
     "locale",
 )
@@ -88,6 +89,7 @@ def test_no_translated_string_hides_inside_an_f_string():
             "portal",
             "licensing_center",
             "api",
+            "command_center",
         )
         for path in (ROOT / package).rglob("*.py")
         for number, line in enumerate(path.read_text().splitlines(), start=1)

@@ -29,6 +29,7 @@ from benefits.catalogue import catalogue_install_current
 from benefits.crypto import key_decrypt
 from benefits.models import Benefit, BenefitAssignment, BenefitPackage, ProductKey
 from benefits.services import benefit_assign, package_purchase
+from command_center.models import AgreementTag, Tag
 from portal.tenancy.models import Invitation, Membership, Role
 
 from ..conftest import actor_of
@@ -51,7 +52,16 @@ HTMX = {"HX-Request": "true"}
 SIGN_IN = "/accounts/sign-in/"
 # Apps whose tables a probe must never change (sessions and axes' logs may change: a probe
 # signs in, and a foreign visitor's own session is theirs).
-WATCHED_APPS = ("accounts", "tenancy", "audit", "agreements", "benefits", "notifications", "api")
+WATCHED_APPS = (
+    "accounts",
+    "tenancy",
+    "audit",
+    "agreements",
+    "benefits",
+    "notifications",
+    "api",
+    "command_center",
+)
 
 
 @dataclass
@@ -107,6 +117,9 @@ def _victims(capture) -> Victims:
     )
     trusted = PartnerOrganizationFactory(name="Trusted Victim Partner")
     active_link = PartnerLinkFactory(agreement=agreement, partner_organization=trusted)
+    # The trusted partner's own label on the agreement: nobody else may read it.
+    tag = Tag.objects.create(organization=trusted, name="Trusted Partner Secret Tag")
+    AgreementTag.objects.create(tag=tag, agreement=agreement)
     invitation = InvitationFactory(
         organization=customer, email="new.hire@victim-industries.example", invited_by=boss
     )
@@ -162,6 +175,7 @@ def _victims(capture) -> Victims:
             "VICTIM-REF-77",
             "victim-secret-roster",
             "Trusted Victim Partner",
+            "Trusted Partner Secret Tag",
             "Victim Partner Network Co",
             "Penny Partner",
             "Victim Nightly Sync",
@@ -176,6 +190,8 @@ def _victims(capture) -> Victims:
             *AgreementAdmin.objects.filter(agreement=agreement),
             *PartnerLink.objects.filter(agreement=agreement),
             bulk_import,
+            tag,
+            *AgreementTag.objects.filter(tag=tag),
             *Membership.objects.filter(organization__in=[customer, partner]),
             *Invitation.objects.filter(organization=customer),
             partner,
@@ -201,6 +217,7 @@ FILL = {
     ("api", "agreement_id"): "agreement",
     ("api", "subscriber_id"): "subscription",
     ("api_tokens", "public_id"): "api_token",
+    ("command_center", "public_id"): "agreement",
 }
 FILL_BY_NAME = {
     "tenancy:membership_permissions": {"public_id": "membership"},

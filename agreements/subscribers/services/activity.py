@@ -1,0 +1,62 @@
+"""Activation and last seen: a subscriber opening their subscriptions records both."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from agreements.models import Subscription, SubscriptionActivity
+
+# Last seen is kept to this precision, so a subscriber reloading their page writes nothing.
+SEEN_PRECISION = timedelta(minutes=15)
+
+
+def subscriptions_seen(
+    *, user, subscriptions: list[Subscription], now: datetime | None = None
+) -> None:
+    """The user opened these subscriptions of theirs (as `my_subscription_list` gave them):
+    each is activated if it was not for its current assignment, and seen now. At most three
+    queries, however many subscriptions."""
+    now = now or timezone.now()
+    mine = [
+        subscription
+        for subscription in subscriptions
+        if subscription.assigned_at is not None
+        and subscription.sign_in_email.casefold() == user.email.casefold()
+    ]
+    if not mine:
+        return
+    known = {
+        activity.subscription_id: activity
+        for activity in SubscriptionActivity.objects.filter(  # scoping: the user's own seats
+            subscription__in=[subscription.pk for subscription in mine]
+        )
+    }
+    fresh, changed = [], []
+    for subscription in mine:
+        activity = known.get(subscription.pk)
+        if activity is None:
+            fresh.append(
+                SubscriptionActivity(
+                    subscription=subscription,
+                    assigned_at=subscription.assigned_at,
+                    activated_at=now,
+                    last_seen_at=now,
+                )
+            )
+        elif activity.assigned_at != subscription.assigned_at:
+            # The seat went to someone else since: this is the new subscriber's first time.
+            activity.assigned_at = subscription.assigned_at
+            activity.activated_at = activity.last_seen_at = now
+            changed.append(activity)
+        elif now - activity.last_seen_at >= SEEN_PRECISION:
+            activity.last_seen_at = now
+            changed.append(activity)
+    if not (fresh or changed):
+        return
+    with transaction.atomic():
+        # A second tab may have created the row meanwhile: its time is as good as ours.
+        SubscriptionActivity.objects.bulk_create(fresh, ignore_conflicts=True)
+        SubscriptionActivity.objects.bulk_update(
+            changed, ["assigned_at", "activated_at", "last_seen_at"]
+        )

@@ -1,0 +1,300 @@
+"""Every read of the command center, scoped by the one access rule
+(`Agreement.objects.visible_to`): a partner sees its linked agreements, a customer's
+administrators their own. Each list is a fixed number of queries however many rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from agreements.models import (
+    Agreement,
+    AgreementAdmin,
+    AgreementLine,
+    PartnerLink,
+    Subscription,
+    SubscriptionActivity,
+    UsageSnapshot,
+)
+from agreements.usage.selectors import usage_window
+from portal.audit.models import AuditEntry
+from portal.tenancy.context import Actor
+
+from .models import AgreementTag, Tag
+
+# Sort keys of the table: the name in the URL and the columns it orders by.
+SORTS = {
+    "customer": ("customer_name", "authorization_number"),
+    "ends": ("ends_on", "customer_name"),
+    "free": ("free_percent", "customer_name"),
+    "changed": ("last_change", "customer_name"),
+    "status": ("status", "customer_name"),
+    "never": ("never_activated", "customer_name"),
+    "seen": ("last_seen", "customer_name"),
+}
+DEFAULT_SORT = "customer"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the table shows: a search, a tag, agreements ending within N days, free seats
+    above X % of those purchased, and the order."""
+
+    q: str = ""
+    tag: Tag | None = None
+    ending_within: int | None = None
+    free_above: int | None = None
+    # Only agreements with seats whose subscriber never opened them.
+    never_activated: bool = False
+    sort: str = DEFAULT_SORT
+    descending: bool = False
+
+
+def tag_list(*, actor: Actor) -> QuerySet[Tag]:
+    return Tag.objects.visible_to(actor)
+
+
+def tag_get_or_none(*, actor: Actor, public_id) -> Tag | None:
+    return Tag.objects.visible_to(actor).filter(public_id=public_id).first()
+
+
+def _line_sum(field: str) -> Coalesce:
+    total = (
+        AgreementLine.objects.filter(agreement=OuterRef("pk"))  # scoping: the outer agreements
+        .order_by()
+        .values("agreement")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> QuerySet[Agreement]:
+    """The actor's agreements with their numbers, filtered and sorted: per level (lines, with
+    `year_peak`), the totals, the last change, the partner's scope or the admin's role, and
+    the actor's tags (`actor_tags`), the seats never activated and when a subscriber was last
+    seen. Four queries for a page, whatever its length."""
+    first, last = usage_window(today)
+    recorded_peak = (
+        UsageSnapshot.objects.filter(  # scoping: lines of the scoped agreements
+            line=OuterRef("pk"), day__gte=first, day__lte=last
+        )
+        .order_by()
+        .values("line")
+        .annotate(peak=Max("max_assigned"))
+        .values("peak")
+    )
+    lines = (
+        AgreementLine.objects.select_related("level")  # scoping: prefetched for scoped rows
+        .annotate(
+            year_peak=Greatest(
+                Coalesce(Subquery(recorded_peak, output_field=IntegerField()), Value(0)),
+                F("seats_assigned"),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("level__sort_order", "level__name")
+    )
+    tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
+    last_change = (
+        AuditEntry.objects.filter(agreement=OuterRef("pk"))  # scoping: the outer agreements
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    never_activated = (
+        Subscription.objects.filter(  # scoping: the outer agreements
+            agreement=OuterRef("pk"), assigned_at__isnull=False
+        )
+        .filter(~Exists(_current_activity()))
+        .order_by()
+        .values("agreement")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    last_seen = (
+        SubscriptionActivity.objects.filter(  # scoping: the outer agreements
+            subscription__agreement=OuterRef("pk"),
+            subscription__assigned_at=F("assigned_at"),
+        )
+        .order_by()
+        .values("subscription__agreement")
+        .annotate(latest=Max("last_seen_at"))
+        .values("latest")
+    )
+    organization = actor.organization
+    scope = PartnerLink.objects.granting_access().filter(
+        agreement=OuterRef("pk"), partner_organization=organization
+    )
+    role = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
+    rows = (
+        Agreement.objects.visible_to(actor)
+        .annotate(
+            purchased=_line_sum("seats_purchased"),
+            assigned=_line_sum("seats_assigned"),
+            last_change=Subquery(last_change),
+            partner_scope=Subquery(scope.values("scope")[:1]),
+            admin_role=Subquery(role.values("role")[:1]),
+            never_activated=Coalesce(
+                Subquery(never_activated, output_field=IntegerField()), Value(0)
+            ),
+            last_seen=Subquery(last_seen),
+        )
+        .annotate(
+            free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
+            # Whole percent of the purchased seats still free; none purchased counts as 0.
+            free_percent=ExpressionWrapper(
+                (F("purchased") - F("assigned")) * 100 / Greatest(F("purchased"), Value(1)),
+                output_field=IntegerField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=lines),
+            Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
+        )
+    )
+    if filters.q:
+        rows = rows.filter(
+            Q(customer_name__icontains=filters.q)
+            | Q(authorization_number__icontains=filters.q)
+            | Q(license_number__icontains=filters.q)
+            | Q(customer_email__icontains=filters.q)
+        )
+    if filters.tag is not None:
+        rows = rows.filter(
+            Exists(AgreementTag.objects.filter(tag=filters.tag, agreement=OuterRef("pk")))
+        )
+    if filters.ending_within is not None:
+        rows = rows.filter(
+            ends_on__gte=today, ends_on__lte=today + timedelta(days=filters.ending_within)
+        )
+    if filters.never_activated:
+        rows = rows.filter(never_activated__gt=0)
+    if filters.free_above is not None:
+        rows = rows.filter(purchased__gt=0, free_percent__gt=filters.free_above)
+    columns = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    if filters.descending:
+        order = [F(columns[0]).desc(nulls_last=True), *columns[1:]]
+    else:
+        order = [F(columns[0]).asc(nulls_first=True), *columns[1:]]
+    return rows.order_by(*order, "pk")
+
+
+# A person search answers at most this many (the page says when there are more).
+PERSON_SEARCH_LIMIT = 100
+
+
+def person_search(*, actor: Actor, query: str) -> QuerySet[Subscription]:
+    """Subscribers of every agreement the actor sees whose name, email or reference contains
+    `query`, each with its agreement and level. One query."""
+    if not query:
+        return Subscription.objects.none()
+    words = query.split()
+    matches = Q()
+    for word in words:
+        matches &= (
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(sign_in_email__icontains=word)
+            | Q(notification_email__icontains=word)
+            | Q(reference__icontains=word)
+        )
+    return (
+        Subscription.objects.visible_to(actor)
+        .filter(matches)
+        .select_related("agreement", "line__level")
+        .order_by("last_name", "first_name", "sign_in_email", "pk")
+    )
+
+
+def agreement_tag_list(*, actor: Actor, agreement: Agreement) -> QuerySet[AgreementTag]:
+    """The actor's organization's tags on an agreement the actor came to through a selector."""
+    return (
+        AgreementTag.objects.visible_to(actor)
+        .filter(agreement=agreement)
+        .select_related("tag")
+        .order_by("tag__name")
+    )
+
+
+@dataclass(frozen=True)
+class ReclaimFilters:
+    """Seats whose subscriber never opened them this many days after the assignment, or
+    has not been seen for this many days."""
+
+    never_activated_days: int = 30
+    unseen_days: int = 90
+
+
+def _current_activity() -> QuerySet[SubscriptionActivity]:
+    """The activity row of the seat's current assignment (an older one says nothing)."""
+    return SubscriptionActivity.objects.filter(  # scoping: rows of scoped subscriptions
+        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
+    )
+
+
+def subscriptions_with_activity(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
+    """Annotated with `activated_at` and `last_seen_at` of the current assignment (None:
+    never activated)."""
+    activity = _current_activity()
+    return queryset.annotate(
+        activated_at=Subquery(activity.values("activated_at")[:1]),
+        last_seen_at=Subquery(activity.values("last_seen_at")[:1]),
+    )
+
+
+def reclaim_candidates(
+    *, actor: Actor, filters: ReclaimFilters, now: datetime
+) -> QuerySet[Subscription]:
+    """Assigned seats of the actor's agreements never activated `never_activated_days`
+    after their assignment, or whose subscriber was not seen for `unseen_days`; with
+    their agreement and level. Two queries a page."""
+    never_before = now - timedelta(days=filters.never_activated_days)
+    unseen_before = now - timedelta(days=filters.unseen_days)
+    return (
+        subscriptions_with_activity(Subscription.objects.visible_to(actor).assigned())
+        .filter(
+            Q(activated_at__isnull=True, assigned_at__lte=never_before)
+            | Q(last_seen_at__lte=unseen_before)
+        )
+        .select_related("agreement", "line__level")
+        .order_by("agreement__customer_name", "agreement_id", "last_name", "first_name", "pk")
+    )
+
+
+def reclaim_selected(*, actor: Actor, guids: list) -> list[Subscription]:
+    """The assigned seats of the actor's agreements among `guids` (others are ignored)."""
+    return list(
+        Subscription.objects.visible_to(actor)
+        .assigned()
+        .filter(guid__in=guids)
+        .select_related("agreement", "line__level")
+        .order_by("agreement__customer_name", "agreement_id", "last_name", "first_name", "pk")
+    )
+
+
+def command_center_page(*, actor: Actor, filters: Filters, today: date, number, size: int) -> Page:
+    """One page of `command_center_rows`. The page's ids come first, sorted and filtered,
+    so the per-row numbers (peaks, never activated, last seen...) are worked out for the
+    rows shown only, not for every agreement before the sort. Six queries."""
+    rows = command_center_rows(actor=actor, filters=filters, today=today)
+    page = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
+    ids = list(page.object_list)
+    shown = {agreement.pk: agreement for agreement in rows.filter(pk__in=ids)}
+    page.object_list = [shown[pk] for pk in ids]
+    return page

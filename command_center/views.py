@@ -1,0 +1,314 @@
+"""The command center: the table of every agreement the organization manages, its exports,
+tags, and the search for a person across customers."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agreements.access import AgreementAccess
+from agreements.models import Agreement
+from agreements.selectors import agreement_get_with_access
+from agreements.subscribers.services.seats import REASSIGN_AFTER
+from agreements.usage.selectors import maximum_usage
+from portal.spreadsheets import csv_response, xlsx_response
+from portal.tenancy.decorators import organization_required
+
+from . import selectors, services
+from .charts import BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH, level_chart
+from .forms import AgreementTagsForm, CommandCenterFilterForm, ReclaimFilterForm
+from .selectors import Filters
+
+PAGE_SIZE = 50
+
+
+def _fragment_or_page(request, fragment: str, page: str, context: dict):
+    """The same URL answers htmx with the fragment and everyone else with the page."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, fragment if partial else page, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _scope_label(agreement: Agreement) -> str:
+    """What the actor may do with the agreement: the customer granted scope, or the role."""
+    if agreement.partner_scope:
+        access = (
+            AgreementAccess.PARTNER_READ_ONLY
+            if agreement.partner_scope == "read_only"
+            else AgreementAccess.PARTNER
+        )
+        return str(access.label)
+    if agreement.admin_role:
+        return str(AgreementAccess(agreement.admin_role).label)
+    return ""
+
+
+def _annotate(agreement: Agreement, today: date) -> Agreement:
+    agreement.days_left = (agreement.ends_on - today).days
+    agreement.scope_label = _scope_label(agreement)
+    return agreement
+
+
+@dataclass(frozen=True)
+class SortLink:
+    url: str
+    aria_sort: str  # "ascending", "descending", or "" for a column the table is not sorted by
+
+
+def _sort_links(request, filters: Filters) -> dict[str, SortLink]:
+    """Per sortable column, the link that sorts by it (the other way round if it already
+    does), keeping the filters and going back to the first page."""
+    links = {}
+    for key in selectors.SORTS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        current = filters.sort == key
+        query["sort"] = f"-{key}" if current and not filters.descending else key
+        aria = ("descending" if filters.descending else "ascending") if current else ""
+        links[key] = SortLink(
+            url=f"{reverse('command_center:index')}?{query.urlencode()}", aria_sort=aria
+        )
+    return links
+
+
+@organization_required
+def command_center(request):
+    today = timezone.localdate()
+    form = CommandCenterFilterForm(request.GET, actor=request.actor)
+    filters = form.filters()
+    page = selectors.command_center_page(
+        actor=request.actor,
+        filters=filters,
+        today=today,
+        number=request.GET.get("page"),
+        size=PAGE_SIZE,
+    )
+    for agreement in page:
+        _annotate(agreement, today)
+    sort_param = ("-" if filters.descending else "") + filters.sort
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "export_query": export_query.urlencode(),
+        "sort_param": sort_param,
+        "sort_links": _sort_links(request, filters),
+    }
+    return _fragment_or_page(
+        request, "command_center/_table.html", "command_center/index.html", context
+    )
+
+
+def _export_rows(request):
+    today = timezone.localdate()
+    filters = CommandCenterFilterForm(request.GET, actor=request.actor).filters()
+    header = [
+        _("Customer"),
+        _("Authorization number"),
+        _("License number"),
+        _("Status"),
+        _("End date"),
+        _("Days left"),
+        _("Level"),
+        _("Seats purchased"),
+        _("Assigned"),
+        _("Free"),
+        _("Peak in the past year"),
+        _("Last change"),
+        _("Never activated"),
+        _("Last seen"),
+        _("Scope"),
+        _("Tags"),
+    ]
+    yield header
+    rows = selectors.command_center_rows(actor=request.actor, filters=filters, today=today)
+    for agreement in rows.iterator(chunk_size=500):
+        _annotate(agreement, today)
+        tags = ", ".join(sorted(tag.tag.name for tag in agreement.actor_tags))
+        last_change, last_seen = (
+            timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
+            for moment in (agreement.last_change, agreement.last_seen)
+        )
+        for line in agreement.lines.all():
+            yield [
+                agreement.customer_name,
+                agreement.authorization_number,
+                agreement.license_number,
+                agreement.get_status_display(),
+                agreement.ends_on.isoformat(),
+                agreement.days_left,
+                line.level.name,
+                line.seats_purchased,
+                line.seats_assigned,
+                line.seats_purchased - line.seats_assigned,
+                line.year_peak,
+                last_change,
+                agreement.never_activated,
+                last_seen,
+                agreement.scope_label,
+                tags,
+            ]
+
+
+@organization_required
+def command_center_export(request, extension):
+    """Every row the filters keep (not only the page), one line per level."""
+    file_name = f"command-center-{timezone.localdate().isoformat()}.{extension}"
+    if extension == "xlsx":
+        return xlsx_response(file_name, _export_rows(request), sheet_title=_("Agreements"))
+    return csv_response(file_name, _export_rows(request))
+
+
+@organization_required
+def agreement_tags(request, public_id):
+    """The organization's tags on one agreement: tick them, or add a new one."""
+    agreement, _access = agreement_get_with_access(actor=request.actor, public_id=public_id)
+    current = [
+        tag.tag for tag in selectors.agreement_tag_list(actor=request.actor, agreement=agreement)
+    ]
+    form = AgreementTagsForm(
+        request.POST if request.method == "POST" else None,
+        actor=request.actor,
+        initial={"tags": [tag.public_id for tag in current]},
+    )
+    if request.method == "POST" and form.is_valid():
+        tags = list(form.cleaned_data["tags"])
+        if form.cleaned_data["new_tag"].strip():
+            tags.append(services.tag_create(actor=request.actor, name=form.cleaned_data["new_tag"]))
+        services.agreement_tags_set(actor=request.actor, agreement=agreement, tags=tags)
+        return redirect("command_center:index")
+    return render(
+        request, "command_center/agreement_tags.html", {"agreement": agreement, "form": form}
+    )
+
+
+@organization_required
+def person_search(request):
+    """One search over the subscribers of every agreement the organization sees."""
+    query = request.GET.get("q", "").strip()[:100]
+    found = list(
+        selectors.person_search(actor=request.actor, query=query)[
+            : selectors.PERSON_SEARCH_LIMIT + 1
+        ]
+    )
+    context = {
+        "query": query,
+        "people": found[: selectors.PERSON_SEARCH_LIMIT],
+        "has_more": len(found) > selectors.PERSON_SEARCH_LIMIT,
+        "limit": selectors.PERSON_SEARCH_LIMIT,
+    }
+    return _fragment_or_page(
+        request, "command_center/_people.html", "command_center/people.html", context
+    )
+
+
+def _reclaim_guids(values: list[str]) -> list[uuid.UUID]:
+    guids = []
+    for value in values[:RECLAIM_PAGE_SIZE]:
+        try:
+            guids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return guids
+
+
+RECLAIM_PAGE_SIZE = 50
+
+
+@organization_required
+def reclaim(request):
+    """Seats never activated after N days or not seen for N days, each with the day it may
+    go to someone else; Warn emails their subscribers, Remove frees them (confirmed first)."""
+    now = timezone.now()
+    if request.method == "POST":
+        return _reclaim_act(request, now)
+    form = ReclaimFilterForm(request.GET)
+    filters = form.filters()
+    rows = selectors.reclaim_candidates(actor=request.actor, filters=filters, now=now)
+    page = Paginator(rows, RECLAIM_PAGE_SIZE).get_page(request.GET.get("page"))
+    for subscription in page:
+        subscription.reassignable_on = timezone.localdate(
+            subscription.last_assigned_at + REASSIGN_AFTER
+        )
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "remove_on": services.reclaim_remove_on(timezone.localdate()),
+    }
+    return _fragment_or_page(
+        request, "command_center/_reclaim_rows.html", "command_center/reclaim.html", context
+    )
+
+
+def _reclaim_act(request, now):
+    action = request.POST.get("action")
+    if action not in ("warn", "remove", "confirm_remove"):
+        return HttpResponseBadRequest()
+    back = reverse("command_center:reclaim")
+    query = request.POST.get("query", "")
+    if query.startswith("never=") or query.startswith("unseen="):
+        back = f"{back}?{query}"
+    subscriptions = selectors.reclaim_selected(
+        actor=request.actor, guids=_reclaim_guids(request.POST.getlist("selected"))
+    )
+    if not subscriptions:
+        messages.warning(request, _("Select at least one subscription first."))
+        return redirect(back)
+    if action == "warn":
+        remove_on = services.reclaim_remove_on(timezone.localdate())
+        warned = services.reclaim_warn(
+            actor=request.actor, subscriptions=subscriptions, remove_on=remove_on
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s subscriber was warned.", "%(count)s subscribers were warned.", warned
+            )
+            % {"count": warned},
+        )
+        return redirect(back)
+    if action == "remove":
+        context = {"subscriptions": subscriptions, "query": query}
+        return render(request, "command_center/reclaim_confirm.html", context)
+    removed = services.reclaim_remove(actor=request.actor, subscriptions=subscriptions)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s subscription was removed: its seat is free.",
+            "%(count)s subscriptions were removed: their seats are free.",
+            removed,
+        )
+        % {"count": removed},
+    )
+    return redirect(back)
+
+
+@organization_required
+def usage_chart(request, public_id):
+    """Seats assigned month by month per level, with the purchased line, the peak marked
+    and a true-up hint; the same numbers as a table."""
+    agreement, _access = agreement_get_with_access(actor=request.actor, public_id=public_id)
+    charts = [level_chart(level) for level in maximum_usage(agreement, timezone.localdate())]
+    context = {
+        "agreement": agreement,
+        "charts": charts,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right_edge": WIDTH - RIGHT,
+        "baseline": HEIGHT - BOTTOM,
+    }
+    return render(request, "command_center/usage_chart.html", context)

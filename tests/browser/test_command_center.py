@@ -1,0 +1,111 @@
+"""A partner works its customers from the command center: filters them by tag and ending
+soon, exports them, and reclaims two seats nobody ever opened."""
+
+import csv
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from agreements.models import Subscription
+from command_center.services import agreement_tags_set, tag_create
+from portal.audit.models import Action, AuditEntry
+from portal.tenancy.models import Role
+from tests.browser.test_partner_flows import sign_in
+from tests.conftest import actor_of
+from tests.factories import (
+    AgreementFactory,
+    AgreementLineFactory,
+    MembershipFactory,
+    PartnerLinkFactory,
+    PartnerOrganizationFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PARTNER_EMAIL = "ana.martin@contoso-partners.example"
+
+
+@pytest.fixture
+def partner_world():
+    partner = PartnerOrganizationFactory(name="Contoso Partners")
+    ana = UserFactory(email=PARTNER_EMAIL, full_name="Ana Martin")
+    MembershipFactory(organization=partner, user=ana, role=Role.OWNER)
+    today = timezone.localdate()
+    agreements = {}
+    for name, ends_in in (("Fabrikam Ltd", 20), ("Northwind Traders", 25), ("Litware Inc", 300)):
+        agreement = AgreementFactory(customer_name=name, ends_on=today + timedelta(days=ends_in))
+        AgreementLineFactory(agreement=agreement, seats_purchased=10, seats_assigned=0)
+        PartnerLinkFactory(agreement=agreement, partner_organization=partner, linked_by=ana)
+        agreements[name] = agreement
+    actor = actor_of(ana, partner)
+    enterprise = tag_create(actor=actor, name="Enterprise")
+    for name in ("Fabrikam Ltd", "Litware Inc"):
+        agreement_tags_set(actor=actor, agreement=agreements[name], tags=[enterprise])
+    # Two seats of Fabrikam assigned six weeks ago and never opened.
+    fabrikam = agreements["Fabrikam Ltd"]
+    line = fabrikam.lines.get()
+    assigned = timezone.now() - timedelta(days=42)
+    for first_name in ("Hugo", "Ines"):
+        Subscription.objects.create(
+            agreement=fabrikam,
+            line=line,
+            first_name=first_name,
+            last_name="Dormant",
+            sign_in_email=f"{first_name.lower()}@fabrikam.example",
+            assigned_at=assigned,
+            last_assigned_at=assigned,
+            last_assignee_email=f"{first_name.lower()}@fabrikam.example",
+        )
+    line.seats_assigned = 2
+    line.save()
+    return agreements
+
+
+def _customers(page: Page) -> list[str]:
+    table = page.get_by_role("table", name="Agreements you manage")
+    return [
+        text.strip()
+        for text in table.locator("tbody > tr > td:first-child > a:first-child").all_text_contents()
+    ]
+
+
+def test_a_partner_filters_exports_and_reclaims_two_never_activated_seats(
+    page: Page, partner_world, tmp_path
+):
+    sign_in(page, PARTNER_EMAIL)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Command center").click()
+    expect(page.get_by_role("heading", name="Command center")).to_be_visible()
+    assert _customers(page) == ["Fabrikam Ltd", "Litware Inc", "Northwind Traders"]
+
+    page.get_by_label("Tag", exact=True).select_option(label="Enterprise")
+    page.get_by_label("Ending within (days)").fill("30")
+    expect(page.get_by_role("status").filter(has_text="agreement")).to_have_text("1 agreement")
+    assert _customers(page) == ["Fabrikam Ltd"]
+    # The filters are in the address: a reload (or a shared link) shows the same rows.
+    assert "ending=30" in page.url
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    assert [row[0] for row in rows[1:]] == ["Fabrikam Ltd"]
+
+    page.get_by_role("link", name="Reclaim unused seats").click()
+    expect(page.get_by_role("heading", name="Reclaim unused seats")).to_be_visible()
+    page.get_by_label("Select hugo@fabrikam.example").check()
+    page.get_by_label("Select ines@fabrikam.example").check()
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("heading", name="Remove these subscriptions?")).to_be_visible()
+    page.get_by_role("button", name="Remove subscriptions").click()
+
+    expect(page.get_by_text("2 subscriptions were removed: their seats are free.")).to_be_visible()
+    expect(page.get_by_text("No subscription to reclaim with these filters.")).to_be_visible()
+    assert not Subscription.objects.assigned().exists()
+    removed = AuditEntry.objects.filter(
+        action=Action.SUBSCRIPTION_REMOVED, agreement=partner_world["Fabrikam Ltd"]
+    )
+    assert removed.count() == 2
