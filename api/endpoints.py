@@ -211,14 +211,22 @@ def history_list(
     )
 
 
+# Text that reaches a query has no NUL character: PostgreSQL cannot compare one (the pages'
+# forms refuse it the same way).
+NO_NUL = r"^[^\x00]*$"
+
+
 class SubscriberFilter(Schema):
     q: str = NinjaField(
-        "", max_length=100, description="Words found in a name, email or reference."
+        "",
+        max_length=100,
+        pattern=NO_NUL,
+        description="Words found in a name, email or reference.",
     )
     sort: str = NinjaField(
         "last_name", pattern="^-?(last_name|first_name|sign_in_email|assigned_at)$"
     )
-    level: str | None = NinjaField(None, max_length=64)
+    level: str | None = NinjaField(None, max_length=64, pattern=NO_NUL)
     cursor: str | None = None
     limit: int = NinjaField(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 

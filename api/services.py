@@ -26,8 +26,8 @@ def api_token_create(
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        organization=actor.organization,
-        created_by=actor.user,
+        organization=actor.acting_organization,
+        created_by=actor.signed_in_user,
         name=name,
         scope=scope,
         expires_at=expires_at,

@@ -3,6 +3,10 @@
 The catalogue (products, download links, packages and their grants) is data that operators
 edit in the admin. A purchase copies what its package grants into `Benefit` rows, so that
 editing the catalogue later never changes what a member already has.
+
+Just over 400 lines, kept as one module on purpose: the models are one chain (membership →
+purchase → benefit → assignment, each constrained by the one before) that reads top to
+bottom; split it as agreements/models/ is split when a new sub-domain joins.
 """
 
 import uuid
@@ -16,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
+    from django.core.exceptions import ValidationError
+
     from portal.tenancy.context import Actor
 
 
@@ -207,6 +213,9 @@ class BenefitPackage(models.Model):
     )
     on_sale = models.BooleanField(_("on sale"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+
+    # Set by selectors.package_offer_list: why the organization cannot buy it now, or None.
+    refusal: "ValidationError | None"
 
     objects = BenefitPackageQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ administrators their own. Each list is a fixed number of queries however many ro
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -21,6 +22,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, Greatest
 
 from agreements.models import (
@@ -90,6 +92,28 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
     `year_peak`), the totals, the last change, the partner's scope or the admin's role, and
     the actor's tags (`actor_tags`), the seats never activated and when a subscriber was last
     seen. Four queries for a page, whatever its length."""
+    tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
+    rows = (
+        Agreement.objects.visible_to(actor)
+        .annotate(**_agreement_numbers(actor))
+        .annotate(
+            free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
+            # Whole percent of the purchased seats still free; none purchased counts as 0.
+            free_percent=ExpressionWrapper(
+                (F("purchased") - F("assigned")) * 100 / Greatest(F("purchased"), Value(1)),
+                output_field=IntegerField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=_lines_with_year_peak(today)),
+            Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
+        )
+    )
+    return _sorted(_filtered(rows, filters, today), filters)
+
+
+def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
+    """Agreement lines with `year_peak`: the most seats assigned at once in the usage year."""
     first, last = usage_window(today)
     recorded_peak = (
         UsageSnapshot.objects.filter(  # scoping: lines of the scoped agreements
@@ -100,7 +124,7 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         .annotate(peak=Max("max_assigned"))
         .values("peak")
     )
-    lines = (
+    return (
         AgreementLine.objects.select_related("level")  # scoping: prefetched for scoped rows
         .annotate(
             year_peak=Greatest(
@@ -111,7 +135,11 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         )
         .order_by("level__sort_order", "level__name")
     )
-    tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
+
+
+def _agreement_numbers(actor: Actor) -> dict:
+    """The per-agreement annotations: seat totals, last change, the actor's scope or role,
+    the seats never activated and the last time a subscriber was seen."""
     last_change = (
         AuditEntry.objects.filter(agreement=OuterRef("pk"))  # scoping: the outer agreements
         .order_by("-created_at")
@@ -137,37 +165,25 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         .annotate(latest=Max("last_seen_at"))
         .values("latest")
     )
-    organization = actor.organization
     scope = PartnerLink.objects.granting_access().filter(
-        agreement=OuterRef("pk"), partner_organization=organization
+        agreement=OuterRef("pk"), partner_organization=actor.organization
     )
     role = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
-    rows = (
-        Agreement.objects.visible_to(actor)
-        .annotate(
-            purchased=_line_sum("seats_purchased"),
-            assigned=_line_sum("seats_assigned"),
-            last_change=Subquery(last_change),
-            partner_scope=Subquery(scope.values("scope")[:1]),
-            admin_role=Subquery(role.values("role")[:1]),
-            never_activated=Coalesce(
-                Subquery(never_activated, output_field=IntegerField()), Value(0)
-            ),
-            last_seen=Subquery(last_seen),
-        )
-        .annotate(
-            free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
-            # Whole percent of the purchased seats still free; none purchased counts as 0.
-            free_percent=ExpressionWrapper(
-                (F("purchased") - F("assigned")) * 100 / Greatest(F("purchased"), Value(1)),
-                output_field=IntegerField(),
-            ),
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=lines),
-            Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
-        )
-    )
+    return {
+        "purchased": _line_sum("seats_purchased"),
+        "assigned": _line_sum("seats_assigned"),
+        "last_change": Subquery(last_change),
+        "partner_scope": Subquery(scope.values("scope")[:1]),
+        "admin_role": Subquery(role.values("role")[:1]),
+        "never_activated": Coalesce(
+            Subquery(never_activated, output_field=IntegerField()), Value(0)
+        ),
+        "last_seen": Subquery(last_seen),
+    }
+
+
+def _filtered(rows: QuerySet[Any], filters: Filters, today: date) -> QuerySet[Any]:
+    # Any: the rows carry the annotations of command_center_rows, which the stubs cannot see.
     if filters.q:
         rows = rows.filter(
             Q(customer_name__icontains=filters.q)
@@ -187,7 +203,12 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
         rows = rows.filter(never_activated__gt=0)
     if filters.free_above is not None:
         rows = rows.filter(purchased__gt=0, free_percent__gt=filters.free_above)
+    return rows
+
+
+def _sorted(rows: QuerySet[Agreement], filters: Filters) -> QuerySet[Agreement]:
     columns = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    order: list[str | OrderBy]
     if filters.descending:
         order = [F(columns[0]).desc(nulls_last=True), *columns[1:]]
     else:
@@ -296,5 +317,5 @@ def command_center_page(*, actor: Actor, filters: Filters, today: date, number, 
     page = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
     shown = {agreement.pk: agreement for agreement in rows.filter(pk__in=ids)}
-    page.object_list = [shown[pk] for pk in ids]
+    page.object_list = [shown[pk] for pk in ids]  # type: ignore[misc]  # ids in, rows out
     return page

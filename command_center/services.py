@@ -28,7 +28,7 @@ def tag_create(*, actor: Actor, name: str) -> Tag:
         return existing
     try:
         with transaction.atomic():
-            return Tag.objects.create(organization=actor.organization, name=name)
+            return Tag.objects.create(organization=actor.acting_organization, name=name)
     except IntegrityError:
         # Created meanwhile by a colleague: the unique constraint kept one.
         return Tag.objects.visible_to(actor).get(name__iexact=name)
@@ -40,7 +40,7 @@ def agreement_tags_set(*, actor: Actor, agreement: Agreement, tags: list[Tag]) -
     if not Agreement.objects.visible_to(actor).filter(pk=agreement.pk).exists():
         raise Http404
     own = Tag.objects.visible_to(actor)
-    wanted = {tag.pk for tag in tags if tag.organization_id == actor.organization.pk}
+    wanted = {tag.pk for tag in tags if tag.organization_id == actor.acting_organization.pk}
     AgreementTag.objects.filter(agreement=agreement, tag__in=own).exclude(
         tag_id__in=wanted
     ).delete()

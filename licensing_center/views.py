@@ -44,9 +44,9 @@ def licensing_sign_in(request):
             lookup_enqueue(licensing_sign_in_request_run, email, language=request.LANGUAGE_CODE)
         # The same answer whether or not the address is a licensing contact.
         return render(
-            request, "agreements/licensing_link_sent.html", {"email": form.cleaned_data["email"]}
+            request, "licensing_center/link_sent.html", {"email": form.cleaned_data["email"]}
         )
-    return render(request, "agreements/licensing_sign_in.html", {"form": form})
+    return render(request, "licensing_center/sign_in.html", {"form": form})
 
 
 def licensing_sign_in_link(request, token):
@@ -57,7 +57,7 @@ def licensing_sign_in_link(request, token):
     if request.method == "POST":
         request.session[LICENSING_SESSION_KEY] = email
         return redirect("licensing_center:relationships")
-    return render(request, "agreements/licensing_sign_in_confirm.html", {"email": email})
+    return render(request, "licensing_center/sign_in_confirm.html", {"email": email})
 
 
 @require_POST
@@ -83,7 +83,7 @@ def licensing_area(view):
 def licensing_relationships(request, contact_email):
     agreements = licensing_agreement_list(contact_email=contact_email)
     context = {"agreements": agreements, "contact_email": contact_email}
-    return render(request, "agreements/licensing_relationships.html", context)
+    return render(request, "licensing_center/relationships.html", context)
 
 
 @licensing_area
@@ -100,4 +100,4 @@ def licensing_license(request, contact_email, public_id):
             agreement_public_id=agreement.public_id, email=contact_email
         )
         context["portal_link"] = reverse("agreements:licensing_link", args=[token])
-    return render(request, "agreements/licensing_license.html", context)
+    return render(request, "licensing_center/license.html", context)

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+
 ContextBuilder = Callable[[dict[str, Any]], dict[str, Any]]
 # Whether what the email announces is still true when it is about to be sent.
 HoldsCheck = Callable[[dict[str, Any]], bool]
@@ -13,7 +15,7 @@ HoldsCheck = Callable[[dict[str, Any]], bool]
 class EmailKind:
     name: str
     # What the email is about, as the organization's notifications page names it.
-    label: str
+    label: "str | Promise"
     # Adds what must not be stored in the outbox (links carrying tokens) at send time.
     build_context: ContextBuilder | None = None
     # A complete, made-up context for the staff preview page.
@@ -35,7 +37,7 @@ _registry: dict[str, EmailKind] = {}
 def email_kind(
     name: str,
     *,
-    label: str,
+    label: "str | Promise",
     preview: dict[str, Any],
     still_holds: HoldsCheck | None = None,
     cancel_reason: str = "",

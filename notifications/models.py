@@ -95,6 +95,6 @@ class Notification(models.Model):
     @property
     def kind_label(self) -> str:
         try:
-            return email_kind_get(self.kind).label
+            return str(email_kind_get(self.kind).label)
         except KeyError:
             return self.kind

@@ -43,8 +43,8 @@ def email_render(
         )
         html = render_to_string(f"{email.template_prefix}/body.html", full_context)
     # Only line breaks and runs of ordinary spaces fold: French's no-break spaces stay.
-    subject = re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
-    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
+    folded = re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
+    return RenderedEmail(subject=folded, text=text.strip() + "\n", html=html)
 
 
 def absolute_url(path: str) -> str:

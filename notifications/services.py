@@ -2,6 +2,7 @@ import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -217,7 +218,7 @@ def notification_retry(*, notification_ids: list[int]) -> int:
                 "next_attempt_at",
             ]
         )
-        transaction.on_commit(lambda pk=notification.pk: notification_dispatch(notification_id=pk))
+        transaction.on_commit(partial(notification_dispatch, notification_id=notification.pk))
     return len(rows)
 
 

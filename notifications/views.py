@@ -28,7 +28,7 @@ def preview_index(request):
 @staff_member_required
 # Emails carry inline styles (mail clients ignore stylesheets); the preview's sandboxed frame
 # inherits this page's policy, so this one page allows inline styles, never scripts.
-@csp_update({"style-src": [UNSAFE_INLINE]})
+@csp_update({"style-src": [UNSAFE_INLINE]})  # type: ignore[arg-type]  # typed for 1-arg views
 def preview(request, kind, language):
     try:
         email_kind_get(kind)

@@ -10,7 +10,7 @@ def wants_fragment(request: HttpRequest) -> bool:
     """An htmx request, other than a history restore (after a cache miss htmx asks for the
     URL again to rebuild the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 def fragment_or_page(
@@ -26,4 +26,4 @@ def fragment_or_page(
 
 def redirect_after_htmx(request: HttpRequest, url: str) -> HttpResponse:
     """After a change: htmx loads `url` as a whole new page; other requests follow a 302."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)

@@ -96,7 +96,7 @@ class AttemptLimit:
     def reset(self, **subjects: object) -> None:
         """Forget the subjects' counts (their windows start again at the next attempt)."""
         keys = list(self._keys(subjects))
-        with contextlib.suppress(REDIS_DOWN):  # the counts there expire on their own
+        with contextlib.suppress(*REDIS_DOWN):  # the counts there expire on their own
             caches["limits"].delete_many(keys + [f"{key}:ends" for key in keys])
         AttemptCount.objects.filter(key__in=keys).delete()
 
@@ -215,7 +215,10 @@ email_resend_limit = AttemptLimit(
 def invitation_limit_enforce(*, actor: Actor) -> None:
     """One invitation sent by the actor, counted for them and for their organization."""
     invitation_limit.enforce(
-        actor=actor, organization=actor.organization, user=actor.user.pk, org=actor.organization.pk
+        actor=actor,
+        organization=actor.acting_organization,
+        user=actor.signed_in_user.pk,
+        org=actor.acting_organization.pk,
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from portal.tenancy.context import Actor
+    from portal.tenancy.models import Organization
 
 
 class SubscriptionLevel(models.Model):
@@ -27,7 +28,7 @@ class SubscriptionLevel(models.Model):
         return self.name
 
 
-class AgreementQuerySet(models.QuerySet):
+class AgreementQuerySet(models.QuerySet["Agreement"]):
     def visible_to(self, actor: "Actor") -> "AgreementQuerySet":
         """The agreements the actor may see while acting for their current organization; the
         rule is agreements/access.py's, which the one-agreement check shares."""
@@ -112,6 +113,13 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authorization_number} / {self.license_number}"
+
+    @property
+    def onboarded_customer(self) -> "Organization":
+        """The customer organization, for code that has checked the customer took charge."""
+        if self.customer_organization is None:
+            raise ValueError(f"agreement {self.pk} has no customer organization yet")
+        return self.customer_organization
 
 
 class AgreementLine(models.Model):

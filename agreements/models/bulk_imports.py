@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from portal.tenancy.context import Actor
 
 
-class BulkImportQuerySet(models.QuerySet):
+class BulkImportQuerySet(models.QuerySet["BulkImport"]):
     def visible_to(self, actor: "Actor") -> "BulkImportQuerySet":
         return self.filter(agreement__in=Agreement.objects.visible_to(actor).values("pk"))
 

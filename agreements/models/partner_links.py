@@ -25,7 +25,7 @@ class LinkMethod(models.TextChoices):
     CUSTOMER_INVITATION = "customer_invitation", _("Invited by the customer")
 
 
-class PartnerLinkQuerySet(models.QuerySet):
+class PartnerLinkQuerySet(models.QuerySet["PartnerLink"]):
     def current(self) -> "PartnerLinkQuerySet":
         """Links that are waiting for the customer or in force: at most one per partner."""
         return self.filter(status__in=PartnerLink.CURRENT)

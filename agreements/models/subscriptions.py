@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from portal.tenancy.context import Actor
 
 
-class SubscriptionQuerySet(models.QuerySet):
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
     def visible_to(self, actor: "Actor") -> "SubscriptionQuerySet":
         """Subscriptions of the agreements the actor may manage."""
         return self.filter(agreement__in=Agreement.objects.visible_to(actor).values("pk"))

@@ -51,7 +51,7 @@ def agreement_invitation_send(
             "role_code": role,
             "customer_name": agreement.customer_name,
             "partner_name": agreement.partner_of_record.name,
-            "inviter_name": actor.user.full_name or actor.user.email,
+            "inviter_name": actor.signed_in_user.full_name or actor.signed_in_user.email,
         },
         organization=agreement.customer_organization or organization,
     )
@@ -61,7 +61,7 @@ def agreement_invitation_send(
 def _require_super_admin(actor: Actor, agreement: Agreement) -> Organization:
     if agreement_access(actor=actor, agreement=agreement) is not AgreementAccess.SUPER_ADMIN:
         raise PermissionDenied
-    return agreement.customer_organization
+    return agreement.onboarded_customer
 
 
 @transaction.atomic
@@ -176,7 +176,7 @@ def _agreement_admin_join(
 ) -> AgreementAdmin:
     """The actor joins the agreement's customer organization and administers the agreement
     with `role` (a super admin invitation raises an admin)."""
-    user = actor.user
+    user = actor.signed_in_user
     membership_join(actor=actor, organization=organization, role=Role.MEMBER, via="agreement")
     acting = actor_build(user=user, organization_id=organization.pk, ip_address=actor.ip_address)
     admin, created = AgreementAdmin.objects.get_or_create(
@@ -219,7 +219,7 @@ def agreement_invitation_accept(
     `organization` (one they run already) or a new one named `organization_name`. Later
     admins join the agreement's customer organization.
     """
-    user = actor.user
+    user = actor.signed_in_user
     invitation = (
         AgreementInvitation.objects.select_for_update(of=("self",))
         .select_related("agreement")
@@ -247,7 +247,7 @@ def agreement_invitation_accept(
             organization_name=organization_name,
         )
     else:
-        customer = agreement.customer_organization
+        customer = agreement.onboarded_customer
     admin = _agreement_admin_join(
         actor=actor,
         agreement=agreement,
@@ -274,7 +274,7 @@ def agreement_take_charge(
     agreement nobody has taken charge of: the order invitation's onboarding, reached another
     way. `proven_email` is the address a take-charge link was sent to, or issued for (the
     welcome page issues one to a verified account with that address)."""
-    user = actor.user
+    user = actor.signed_in_user
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if not (
         user.owns_email(proven_email)

@@ -8,60 +8,31 @@ gets the same checks, audit entry and invitation email as one placed in the port
 
 import csv
 import io
-import re
-import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from agreements.fields import COUNTRY_CODE
 from agreements.models import Agreement, SubscriptionLevel
-from agreements.orders.services import MAX_SEATS_PER_ORDER, order_place
-from portal.spreadsheets import FORMULA_TRIGGERS
+from agreements.orders.csv_rows import (
+    ORDER_COLUMNS,
+    PARTNER,
+    REQUIRED_COLUMNS,
+    OrderRow,
+    PartnerLookup,
+    cell_at,
+    number_label,
+    row_check,
+)
+from agreements.orders.services import order_place
 from portal.tenancy.context import Actor
-from portal.tenancy.models import Organization
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 MAX_ORDERS = 5_000
-
-
-DEFAULT_LANGUAGE = "en"
-
-
-PARTNER = "partner"
-
-
-CUSTOMER_NAME = "customer_name"
-
-
-CUSTOMER_EMAIL = "customer_email"
-
-
-LANGUAGE = "language"
-
-
-COUNTRY = "country"
-
-
-REQUIRED_COLUMNS = (PARTNER, CUSTOMER_NAME, CUSTOMER_EMAIL)
-
-
-ORDER_COLUMNS = (*REQUIRED_COLUMNS, LANGUAGE, COUNTRY)
-
-
-CUSTOMER_NAME_MAX_LENGTH = Agreement._meta.get_field("customer_name").max_length
-
-
-CUSTOMER_EMAIL_MAX_LENGTH = Agreement._meta.get_field("customer_email").max_length
 
 
 @dataclass(frozen=True)
@@ -83,19 +54,6 @@ class OrderImportError(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("\n".join(str(error) for error in errors))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    """One checked row: an order ready for `order_place`."""
-
-    line: int
-    partner: Organization
-    customer_name: str
-    customer_email: str
-    language: str
-    country: str
-    seats: dict[SubscriptionLevel, int]
 
 
 @dataclass(frozen=True)
@@ -163,18 +121,18 @@ def order_file_parse(*, file: BinaryIO) -> list[OrderRow]:
                 RowError(
                     None,
                     _("The file has %(count)s orders; at most %(max)s can be imported at once.")
-                    % {"count": _number(len(rows)), "max": _number(MAX_ORDERS)}
+                    % {"count": number_label(len(rows)), "max": number_label(MAX_ORDERS)}
                     + " "
                     + _("Split it into smaller files."),
                 )
             ]
         )
-    partners = _PartnerLookup([_cell(cells, columns[PARTNER]) for _line, cells in rows])
+    partners = PartnerLookup([cell_at(cells, columns[PARTNER]) for _line, cells in rows])
     errors: list[RowError] = []
     orders: list[OrderRow] = []
     seen: dict[tuple[int, str], int] = {}
     for line, cells in rows:
-        row_errors, order = _row_check(line, cells, columns, levels, partners)
+        row_errors, order = row_check(line, cells, columns, levels, partners)
         if order is not None:
             key = (order.partner.pk, order.customer_email.casefold())
             if key in seen:
@@ -208,7 +166,7 @@ def _text_read(file: BinaryIO) -> str:
                 RowError(
                     None,
                     _("The file is larger than %(size)s MB. Split it into smaller files.")
-                    % {"size": _number(MAX_FILE_BYTES // (1024 * 1024))},
+                    % {"size": number_label(MAX_FILE_BYTES // (1024 * 1024))},
                 )
             ]
         )
@@ -300,179 +258,3 @@ def _header_read(header: list[str]) -> tuple[dict[str, int], dict[int, Subscript
 
 def _quoted(names: list[str]) -> str:
     return ", ".join(f"“{name}”" for name in names)
-
-
-def _number(value: int) -> str:
-    return number_format(value, force_grouping=True)
-
-
-def _cell(cells: list[str], index: int) -> str:
-    """A row may stop before the header does: the missing cells are empty."""
-    return cells[index] if index < len(cells) else ""
-
-
-class _PartnerLookup:
-    """Finds the partners a file names, by public id or exact name, in one query."""
-
-    def __init__(self, references: list[str]) -> None:
-        ids, names = set(), set()
-        for reference in references:
-            public_id = _uuid_or_none(reference)
-            if public_id is None:
-                names.add(reference)
-            else:
-                ids.add(public_id)
-        # Operators act across tenants: an import names any organization.
-        # scoping: operators import for any organization
-        found = list(Organization.objects.filter(Q(public_id__in=ids) | Q(name__in=names)))
-        self.by_id = {organization.public_id: organization for organization in found}
-        self.by_name: dict[str, list[Organization]] = {}
-        for organization in found:
-            self.by_name.setdefault(organization.name, []).append(organization)
-
-    def find(self, reference: str) -> tuple[Organization | None, str]:
-        """The partner organization, or None and why not."""
-        if not reference:
-            return None, _("The partner is missing: give its id or its exact name.")
-        public_id = _uuid_or_none(reference)
-        if public_id is not None:
-            organization = self.by_id.get(public_id)
-            if organization is None:
-                return None, _("No organization has the id %(id)s.") % {"id": reference}
-            if not organization.is_partner:
-                return None, _("%(name)s is not a partner organization.") % {
-                    "name": organization.name
-                }
-            return organization, ""
-        named = self.by_name.get(reference, [])
-        partners = [organization for organization in named if organization.is_partner]
-        if len(partners) == 1:
-            return partners[0], ""
-        if partners:
-            return None, _(
-                "Several partner organizations are named “%(name)s”: give the partner's id instead."
-            ) % {"name": reference}
-        if named:
-            return None, _("%(name)s is not a partner organization.") % {"name": reference}
-        return None, _("No organization is named “%(name)s”.") % {"name": reference}
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _row_check(
-    line: int,
-    cells: list[str],
-    columns: dict[str, int],
-    levels: dict[int, SubscriptionLevel],
-    partners: _PartnerLookup,
-) -> tuple[list[str], OrderRow | None]:
-    """The row's problems, and its order when it has none."""
-
-    def cell(name: str) -> str:
-        return _cell(cells, columns[name]) if name in columns else ""
-
-    errors = []
-    named = set(columns.values()) | set(levels)
-    strays = [index + 1 for index, value in enumerate(cells) if value and index not in named]
-    if strays:
-        errors.append(
-            _("A value is in a column with no name (column %(number)d).") % {"number": strays[0]}
-        )
-
-    formulas = [name for name in REQUIRED_COLUMNS if cell(name).startswith(FORMULA_TRIGGERS)]
-    if formulas:
-        # A spreadsheet that opens the value (an export, a copy) would run it.
-        errors.append(
-            _("“%(value)s” starts like a formula, which is not accepted; type the value itself.")
-            % {"value": cell(formulas[0])}
-        )
-
-    partner, problem = partners.find(cell(PARTNER))
-    if problem:
-        errors.append(problem)
-
-    customer_name = cell(CUSTOMER_NAME)
-    if not customer_name:
-        errors.append(_("The customer name is missing."))
-    elif len(customer_name) > CUSTOMER_NAME_MAX_LENGTH:
-        errors.append(
-            _("The customer name is longer than %(max)d characters.")
-            % {"max": CUSTOMER_NAME_MAX_LENGTH}
-        )
-
-    customer_email = cell(CUSTOMER_EMAIL)
-    if not customer_email:
-        errors.append(_("The customer email is missing."))
-    else:
-        try:
-            validate_email(customer_email)
-        except ValidationError:
-            errors.append(
-                _("“%(email)s” is not a valid email address.") % {"email": customer_email}
-            )
-        else:
-            if len(customer_email) > CUSTOMER_EMAIL_MAX_LENGTH:
-                errors.append(
-                    _("The customer email is longer than %(max)d characters.")
-                    % {"max": CUSTOMER_EMAIL_MAX_LENGTH}
-                )
-
-    language = cell(LANGUAGE).lower() or DEFAULT_LANGUAGE
-    codes = [code for code, _name in settings.LANGUAGES]
-    if language not in codes:
-        errors.append(
-            _("Unknown language “%(language)s”: use %(codes)s.")
-            % {"language": cell(LANGUAGE), "codes": " or ".join(codes)}
-        )
-
-    country = cell(COUNTRY).upper()
-    if country and not COUNTRY_CODE.fullmatch(country):
-        errors.append(
-            _("The country must be a two-letter code such as FR or US, not “%(country)s”.")
-            % {"country": cell(COUNTRY)}
-        )
-
-    seats: dict[SubscriptionLevel, int] = {}
-    seats_valid = True
-    for index, level in levels.items():
-        value = _cell(cells, index)
-        if not value:
-            continue
-        if not re.fullmatch(r"[+-]?\d+", value):
-            errors.append(
-                _("%(level)s: “%(value)s” is not a whole number of seats.")
-                % {"level": level.code, "value": value}
-            )
-            seats_valid = False
-            continue
-        quantity = int(value)
-        if quantity < 0:
-            errors.append(_("%(level)s: seats cannot be negative.") % {"level": level.code})
-            seats_valid = False
-        elif quantity > MAX_SEATS_PER_ORDER:
-            errors.append(
-                _("%(level)s: at most %(max)s seats per order.")
-                % {"level": level.code, "max": _number(MAX_SEATS_PER_ORDER)}
-            )
-            seats_valid = False
-        elif quantity:
-            seats[level] = quantity
-    if seats_valid and not seats:
-        errors.append(_("Order at least one subscription: every seats column is empty or 0."))
-
-    if errors:
-        return errors, None
-    return errors, OrderRow(
-        line=line,
-        partner=partner,
-        customer_name=customer_name,
-        customer_email=customer_email,
-        language=language,
-        country=country,
-        seats=seats,
-    )

@@ -39,6 +39,19 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _seats_check(seats: dict[SubscriptionLevel, int]) -> dict[SubscriptionLevel, int]:
+    """The levels ordered (zeros dropped), or ValidationError."""
+    seats = {level: quantity for level, quantity in seats.items() if quantity}
+    if not seats:
+        raise ValidationError(_("Order at least one subscription."), code="no_seats")
+    if any(not 0 <= quantity <= MAX_SEATS_PER_ORDER for quantity in seats.values()):
+        raise ValidationError(
+            _("Order between 0 and %(max)s seats of each level.") % {"max": MAX_SEATS_PER_ORDER},
+            code="seats",
+        )
+    return seats
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -57,14 +70,7 @@ def order_place(
     licensing system already gave, for the demo world; otherwise fresh ones are drawn."""
     if not partner.is_partner:
         raise PermissionDenied
-    seats = {level: quantity for level, quantity in seats.items() if quantity}
-    if not seats:
-        raise ValidationError(_("Order at least one subscription."), code="no_seats")
-    if any(not 0 <= quantity <= MAX_SEATS_PER_ORDER for quantity in seats.values()):
-        raise ValidationError(
-            _("Order between 0 and %(max)s seats of each level.") % {"max": MAX_SEATS_PER_ORDER},
-            code="seats",
-        )
+    seats = _seats_check(seats)
     if country and not COUNTRY_CODE.fullmatch(country):
         raise ValidationError(_("The country must be a two-letter code."), code="country")
     authorization_number, license_number = numbers or _agreement_numbers_generate()

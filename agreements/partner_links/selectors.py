@@ -18,7 +18,7 @@ def partner_link_list(*, agreement: Agreement) -> list[PartnerLink]:
     latest: dict[int, PartnerLink] = {}
     for link in links:
         latest.setdefault(link.partner_organization_id, link)
-    order = {status: rank for rank, status in enumerate(PartnerLink.Status)}
+    order: dict[str, int] = {status: rank for rank, status in enumerate(PartnerLink.Status)}
     return sorted(latest.values(), key=lambda link: order[link.status])
 
 

@@ -170,23 +170,7 @@ def subscriber_actions(request, public_id):
             guid__in=guids
         )
     if action == "resend":
-        try:
-            email_resend_limit_enforce(actor=request.actor)
-            count = subscriptions_resend(
-                actor=request.actor, agreement=agreement, subscriptions=list(rows)
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-            return redirect(back)
-        messages.success(
-            request,
-            ngettext(
-                "The subscription email was sent again to %(count)d subscriber.",
-                "The subscription email was sent again to %(count)d subscribers.",
-                count,
-            )
-            % {"count": count},
-        )
+        _resend(request, agreement, rows)
         return redirect(back)
     if request.POST.get("confirm") != "1":
         context = {
@@ -209,6 +193,27 @@ def subscriber_actions(request, public_id):
         % {"count": count},
     )
     return redirect(back)
+
+
+def _resend(request, agreement, rows: QuerySet[Subscription]) -> None:
+    """Send the selected subscribers their email again, and say so (or why not)."""
+    try:
+        email_resend_limit_enforce(actor=request.actor)
+        count = subscriptions_resend(
+            actor=request.actor, agreement=agreement, subscriptions=list(rows)
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return
+    messages.success(
+        request,
+        ngettext(
+            "The subscription email was sent again to %(count)d subscriber.",
+            "The subscription email was sent again to %(count)d subscribers.",
+            count,
+        )
+        % {"count": count},
+    )
 
 
 def _delete_confirm(request, rows: QuerySet[Subscription], context: dict):

@@ -53,6 +53,26 @@ UNNAMED = '<span aria-hidden="true">—</span><span class="visually-hidden">{nam
 PLACEHOLDER = uuid.UUID(int=0)
 
 
+def _download_badges() -> dict[bool, str]:
+    # Translated outside the f-strings: makemessages does not read calls inside them.
+    on, off = (
+        escape(pgettext("software downloads", "On")),
+        escape(pgettext("software downloads", "Off")),
+    )
+    return {
+        True: f'<span class="badge badge--active">{on}</span>',
+        False: f'<span class="badge">{off}</span>',
+    }
+
+
+def _name_cell(subscription, name: str) -> str:
+    if subscription.first_name:
+        return NAMED.format(
+            first_name=escape(subscription.first_name), last_name=escape(subscription.last_name)
+        )
+    return UNNAMED.format(name=escape(name))
+
+
 @register.simple_tag
 def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     """The <tr> of each `GridRow` of the page."""
@@ -74,34 +94,19 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     )
     placeholder = str(PLACEHOLDER)
     expires = date(agreement.ends_on)
-    # Translated outside the f-strings: makemessages does not read calls inside them.
-    on, off = (
-        escape(pgettext("software downloads", "On")),
-        escape(pgettext("software downloads", "Off")),
-    )
-    downloads = {
-        True: f'<span class="badge badge--active">{on}</span>',
-        False: f'<span class="badge">{off}</span>',
-    }
+    downloads = _download_badges()
     select_label = gettext("Select %(name)s")
     languages = {code: escape(str(name)) for code, name in settings.LANGUAGES}
     rows = []
     for subscription in page:
         guid = str(subscription.guid)
         name = subscription.full_name or subscription.sign_in_email
-        if subscription.first_name:
-            name_cell = NAMED.format(
-                first_name=escape(subscription.first_name),
-                last_name=escape(subscription.last_name),
-            )
-        else:
-            name_cell = UNNAMED.format(name=escape(name))
         rows.append(
             row_template.format(
                 guid=guid,
                 select_label=escape(select_label % {"name": name}),
                 edit_url=edit_url.replace(placeholder, guid),
-                name_cell=name_cell,
+                name_cell=_name_cell(subscription, name),
                 last_name=escape(subscription.last_name),
                 sign_in_email=escape(subscription.sign_in_email),
                 notification_email=escape(subscription.notification_email or ""),

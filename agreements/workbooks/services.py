@@ -29,6 +29,7 @@ from agreements.workbooks.columns import (
     WorkbookError,
 )
 from agreements.workbooks.reading import (
+    Sheet,
     errors_workbook,
     too_large_error,
     workbook_check,
@@ -95,6 +96,7 @@ def _write_edit(
 ) -> str:
     for row in checked:
         try:
+            assert row.subscription is not None  # an edit row names its subscription
             subscription_update(
                 actor=actor, subscription=row.subscription, level=row.level, details=row.details
             )
@@ -127,24 +129,7 @@ def bulk_import_process(*, bulk_import: BulkImport, actor: Actor) -> None:
         return
     content = bytes(bulk_import.content)
     try:
-        sheet = workbook_read(content)
-        missing = [c.header for c in REQUIRED[bulk_import.kind] if c.key not in sheet.columns]
-        if missing:
-            raise WorkbookError(
-                _("The workbook has no %(columns)s column; its header row must name it.")
-                % {"columns": ", ".join(f"“{header}”" for header in missing)}
-            )
-        if bulk_import.kind == BulkImport.Kind.ADD and GUID.key in sheet.columns:
-            raise WorkbookError(
-                _(
-                    "This workbook has a “%(column)s” column: it is an export, for editing "
-                    "subscribers. Upload it with “Edit in a workbook”, or remove the column "
-                    "to add these people."
-                )
-                % {"column": GUID.header}
-            )
-        if not sheet.rows:
-            raise WorkbookError(_("The workbook has no subscribers below its header row."))
+        sheet = _sheet_read(bulk_import, content)
     except WorkbookError as error:
         bulk_import_finish(bulk_import, BulkImport.Status.FAILED, error.message)
         return
@@ -181,6 +166,31 @@ def bulk_import_process(*, bulk_import: BulkImport, actor: Actor) -> None:
         return
     if errors:
         _fail_with_row_errors(bulk_import, content, dict(sorted(errors.items())))
+
+
+def _sheet_read(bulk_import: BulkImport, content: bytes) -> Sheet:
+    """The uploaded sheet, or WorkbookError when it is not one this upload can take."""
+    sheet = workbook_read(content)
+    missing = [
+        c.header for c in REQUIRED[BulkImport.Kind(bulk_import.kind)] if c.key not in sheet.columns
+    ]
+    if missing:
+        raise WorkbookError(
+            _("The workbook has no %(columns)s column; its header row must name it.")
+            % {"columns": ", ".join(f"“{header}”" for header in missing)}
+        )
+    if bulk_import.kind == BulkImport.Kind.ADD and GUID.key in sheet.columns:
+        raise WorkbookError(
+            _(
+                "This workbook has a “%(column)s” column: it is an export, for editing "
+                "subscribers. Upload it with “Edit in a workbook”, or remove the column "
+                "to add these people."
+            )
+            % {"column": GUID.header}
+        )
+    if not sheet.rows:
+        raise WorkbookError(_("The workbook has no subscribers below its header row."))
+    return sheet
 
 
 def _fail_with_row_errors(bulk_import: BulkImport, content: bytes, errors: dict[int, str]) -> None:
@@ -237,15 +247,15 @@ def bulk_import_create(
                 "CSV files are not accepted: save the file as “Excel Workbook (.xlsx)” first."
             )
         )
-    if uploaded_file.size > MAX_FILE_BYTES:
+    if (uploaded_file.size or 0) > MAX_FILE_BYTES:
         raise too_large_error()
     content = uploaded_file.read(MAX_FILE_BYTES + 1)
     unpacked = workbook_check(content)
     with transaction.atomic():
         bulk_import = BulkImport.objects.create(  # scoping: actor may write, checked above
             agreement=agreement,
-            uploaded_by=actor.user,
-            organization=actor.organization,
+            uploaded_by=actor.signed_in_user,
+            organization=actor.acting_organization,
             kind=kind,
             file_name=name[-255:],
             content=content,

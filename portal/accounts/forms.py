@@ -73,7 +73,7 @@ class SignUpForm(forms.Form):
         return self.cleaned_data["email"].strip()
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The two passwords differ."))
@@ -95,7 +95,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     through the outbox), and that requests are rate limited per address and per IP
     address."""
 
-    def save(self, request=None, **kwargs) -> None:
+    # Only `request` of Django's arguments is used: the email is built by the outbox.
+    def save(self, request=None, **kwargs) -> None:  # type: ignore[override]
         email = self.cleaned_data["email"]
         ip_address = request.META.get("REMOTE_ADDR") if request else None
         try:

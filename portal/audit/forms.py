@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,11 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data, *, actions: list[tuple[str, str]], people: list[str]):
         super().__init__(data)
-        self.fields["action"].choices = [("", _("Everything")), *actions]
-        self.fields["person"].choices = [("", _("Everyone")), *((p, p) for p in people)]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("Everything")), *actions]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [
+            ("", _("Everyone")),
+            *((p, p) for p in people),
+        ]
 
     def narrowing(self) -> dict[str, str]:
         """The valid filters (an unknown value narrows nothing rather than erring)."""

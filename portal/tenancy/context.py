@@ -9,6 +9,8 @@ row-level-security layer has one value to take its settings from.
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
+
 from .models import MANAGING_ROLES, Membership, Permission, role_rank
 
 if TYPE_CHECKING:
@@ -40,6 +42,22 @@ class Actor:
     @property
     def organization(self) -> "Organization | None":
         return self.membership.organization if self.membership else None
+
+    @property
+    def signed_in_user(self) -> "User":
+        """The user acting, for the services that need one: an anonymous actor is refused
+        (the same answer as a page it may not see)."""
+        if self.user is None:
+            raise PermissionDenied
+        return self.user
+
+    @property
+    def acting_organization(self) -> "Organization":
+        """The organization the actor acts for, for the services that need one: an actor
+        acting for none is refused."""
+        if self.membership is None:
+            raise PermissionDenied
+        return self.membership.organization
 
     @property
     def role(self) -> str | None:

@@ -61,6 +61,9 @@ class PermissionFields(models.Model):
     can_assign_benefits = models.BooleanField(Permission.ASSIGN_BENEFITS.label, default=False)
     can_manage_users = models.BooleanField(Permission.MANAGE_USERS.label, default=False)
 
+    # Each concrete model has its own role field (a membership's, an invitation's).
+    role: str
+
     class Meta:
         abstract = True
 
@@ -77,7 +80,7 @@ class PermissionFields(models.Model):
     @property
     def permission_labels(self) -> list[str]:
         held = self.permissions
-        return [p.label for p in Permission if p in held]
+        return [str(p.label) for p in Permission if p in held]
 
     def permissions_set(self, permissions) -> None:
         wanted = set(permissions)

@@ -30,7 +30,7 @@ from .models import (
 def _require_users_manager(actor: Actor) -> Organization:
     if not actor.can_manage_users:
         raise PermissionDenied
-    return actor.organization
+    return actor.acting_organization
 
 
 def _check_rank(*, actor: Actor, role: str, message: str) -> None:
@@ -42,7 +42,8 @@ def _check_rank(*, actor: Actor, role: str, message: str) -> None:
 def _check_grantable(*, actor: Actor, before: frozenset[str], after: frozenset[str]) -> None:
     """A manager grants or withdraws only permissions they hold, so that managing users is
     never a way to give oneself more."""
-    if (before ^ after) - actor.membership.permissions:
+    held = actor.membership.permissions if actor.membership else frozenset()
+    if (before ^ after) - held:
         raise ValidationError(
             _("You can only grant or withdraw permissions that you hold yourself."),
             code="permission",
@@ -68,7 +69,7 @@ def organization_create(
         default_language=default_language,
     )
     membership = Membership.objects.create(
-        user=actor.user, organization=organization, role=Role.OWNER
+        user=actor.signed_in_user, organization=organization, role=Role.OWNER
     )
     audit_record(
         actor=actor,
@@ -81,7 +82,7 @@ def organization_create(
         organization=organization,
         action=Action.MEMBER_JOINED,
         target=membership,
-        details={"email": actor.user.email, "role": Role.OWNER},
+        details={"email": actor.signed_in_user.email, "role": Role.OWNER},
     )
     return organization
 
@@ -113,7 +114,7 @@ def invitation_issue(
     }
     invitation = pending.select_for_update(of=("self",)).filter(email__iexact=email).first()
     if invitation is None:
-        return pending.model.objects.create(email=email, **create, **fields)
+        return pending.model._default_manager.create(email=email, **create, **fields)
     for name, value in fields.items():
         setattr(invitation, name, value)
     invitation.save(update_fields=list(fields))
@@ -164,7 +165,7 @@ def invitation_send(
         context={
             "invitation_id": invitation.pk,
             "organization_name": organization.name,
-            "inviter_name": actor.user.full_name or actor.user.email,
+            "inviter_name": actor.signed_in_user.full_name or actor.signed_in_user.email,
             "role_code": role,
             "expires_at": invitation.expires_at.isoformat(),
         },
@@ -195,7 +196,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_accept(*, actor: Actor, invitation: Invitation) -> Membership:
     """Join the invitation's organization. Only the holder of the invited address may."""
-    user = actor.user
+    user = actor.signed_in_user
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending or invitation.is_expired:
         raise ValidationError(_("This invitation is no longer valid."), code="invalid")
@@ -243,7 +244,7 @@ def membership_join(
             organization=organization,
             action=Action.MEMBER_JOINED,
             target=membership,
-            details={"email": actor.user.email, "role": membership.role, "via": via},
+            details={"email": actor.signed_in_user.email, "role": membership.role, "via": via},
         )
     return membership
 
@@ -285,7 +286,7 @@ def membership_permissions_set(
     )
     if membership.role == Role.OWNER:
         raise ValidationError(_("Owners hold every permission."), code="owner")
-    if membership.user_id == actor.user.pk:
+    if membership.user_id == actor.signed_in_user.pk:
         raise ValidationError(_("You cannot change your own permissions."), code="self")
     _check_rank(
         actor=actor,

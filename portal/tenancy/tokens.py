@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.core import signing
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .models import Invitation
+from .models import EmailInvitation, Invitation
 
-InvitationModel = TypeVar("InvitationModel", bound=Model)
+InvitationModel = TypeVar("InvitationModel", bound=EmailInvitation)
 
 
 class InvitationTokens(Generic[InvitationModel]):

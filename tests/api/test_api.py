@@ -309,3 +309,12 @@ def test_a_query_parameter_the_operation_does_not_take_is_refused(world):
     assert problem["errors"] == [{"field": "limt", "detail": "Unknown query parameter."}]
     assert client.get(subscribers, data={"limit": 10, "q": "ana"}).status_code == 200
     assert ApiClient(None).get(subscribers, data={"limt": 10}).status_code == 401
+
+
+def test_a_nul_character_in_a_filter_is_refused_not_a_server_error(world):
+    """schemathesis found it: PostgreSQL cannot compare text holding NUL."""
+    client = ApiClient(token_for(world["boss"], world["customer"], scope="read"))
+    subscribers = f"{BASE}/agreements/{world['agreement'].public_id}/subscribers"
+
+    for name in ("q", "level"):
+        assert_problem(client.get(subscribers, data={name: "a\x00b"}), 422)

@@ -3,8 +3,8 @@ generated requests that fit the schema and of requests that do not, each answer 
 against the schema (status, content type, headers, body) and for server errors."""
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import openapi
@@ -50,10 +50,12 @@ CHECKS = [
 @pytest.fixture
 def wsgi_app():
     """The project's WSGI application, in the test's database transaction: as Django's test
-    client does, a request's end must not close the connection the test holds."""
+    client does, a request's end must not close the connection the test holds. The handler
+    itself, not get_wsgi_application(): that runs django.setup() again, which would point the
+    logging handlers at this test's captured (then closed) stderr."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield get_wsgi_application()
+    yield WSGIHandler()
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

@@ -49,6 +49,35 @@ def test_the_import_contracts_hold():
     assert f"{len(contracts['contracts'])} kept, 0 broken" in result.stdout
 
 
+def test_mypy_finds_no_type_errors_in_the_checked_modules():
+    """mypy with django-stubs over every service and selector and the ground floor (the
+    `files` of [tool.mypy] in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
+
+
+def test_mypy_checks_every_service_and_selector_module():
+    """A new sub-domain's services or selectors cannot slip outside the type check."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    checked = {
+        path.relative_to(ROOT)
+        for pattern in patterns
+        for path in (ROOT.glob(pattern) if "*" in pattern else [ROOT / pattern])
+        for path in ([path] if path.suffix == ".py" else path.rglob("*.py"))
+    }
+    wanted = {
+        path.relative_to(ROOT)
+        for app in (*scoping_lint.APP_DIRS, "api")
+        for name in ("services.py", "selectors.py", "services/*.py")
+        for path in (ROOT / app).rglob(name)
+    }
+    assert wanted, "no service or selector module found"
+    assert sorted(wanted - checked) == []
+
+
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -130,7 +130,7 @@ def _claimed_agreement(*, actor: Actor, claim: OpenLicenseClaim) -> Agreement:
             actor=actor,
             organization=actor.organization,
             action=Action.PARTNER_LINK_LOCKED_OUT,
-            details={"email": actor.user.email, "ip_address": actor.ip_address},
+            details={"email": actor.signed_in_user.email, "ip_address": actor.ip_address},
         )
         raise partner_link_attempts.locked_error(**actor_subjects(actor))
     raise ValidationError(CLAIM_MISMATCH_MESSAGE, code="mismatch")
@@ -167,7 +167,7 @@ def _partner_link_create(
         agreement=agreement,
         partner_organization=partner,
         method=method,
-        linked_by=actor.user,
+        linked_by=actor.signed_in_user,
         linked_at=now,
         ends_on=ends_on,
         status=PartnerLink.Status.PENDING if pending else PartnerLink.Status.ACTIVE,
@@ -224,10 +224,10 @@ def olp_partner_register(
             name=organization_name.strip(),
             is_partner=True,
             country=country,
-            default_language=actor.user.preferred_language,
+            default_language=actor.signed_in_user.preferred_language,
         )
         acting = actor_build(
-            user=actor.user, organization_id=organization.pk, ip_address=actor.ip_address
+            user=actor.signed_in_user, organization_id=organization.pk, ip_address=actor.ip_address
         )
         return _partner_link_create(
             actor=acting,
@@ -252,7 +252,7 @@ def partner_link_from_licensing_center(
     """Flow 2: a partner followed "Visual Studio subscriptions: click here" in the licensing
     service center and signed in to the portal: with the same email, they join their partner
     of record organization (if not already in it) and it is linked to the agreement."""
-    user = actor.user
+    user = actor.signed_in_user
     if not user.owns_email(contact_email):
         raise ValidationError(
             licensing_wrong_email_message(contact_email=contact_email, current=user.email),
@@ -287,6 +287,8 @@ def partner_invitation_accept(*, actor: Actor, link: PartnerLink) -> PartnerLink
     partner = actor.organization
     if partner is None or partner.pk != link.partner_organization_id:
         raise PermissionDenied
+    if link.allowed_again_by_id is None:
+        raise ValidationError(_("This invitation is no longer valid."), code="invalid")
     inviter = AgreementAdmin.objects.filter(
         agreement_id=link.agreement_id, user_id=link.allowed_again_by_id, role=AdminRole.SUPER_ADMIN
     ).first()

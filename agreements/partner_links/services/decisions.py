@@ -26,7 +26,7 @@ def _customer_organization(
     )
     if not allowed:
         raise PermissionDenied
-    return agreement.customer_organization
+    return agreement.onboarded_customer
 
 
 def partner_link_locked(link: PartnerLink) -> PartnerLink:
@@ -59,7 +59,7 @@ def partner_link_remove(*, actor: Actor, link: PartnerLink) -> None:
         return
     link.status = PartnerLink.Status.REMOVED
     link.removed_at = timezone.now()
-    link.removed_by = actor.user
+    link.removed_by = actor.signed_in_user
     link.save(update_fields=["status", "removed_at", "removed_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_REMOVED)
     partner_removed_notify(link=link)
@@ -74,7 +74,7 @@ def partner_link_approve(*, actor: Actor, link: PartnerLink) -> PartnerLink:
         raise ValidationError(_("This request was already answered."), code="answered")
     link.status = PartnerLink.Status.ACTIVE
     link.decided_at = timezone.now()
-    link.decided_by = actor.user
+    link.decided_by = actor.signed_in_user
     link.save(update_fields=["status", "decided_at", "decided_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_APPROVED)
     access_changed_notify(link=link, change="approved", by=actor)
@@ -90,7 +90,7 @@ def partner_link_decline(*, actor: Actor, link: PartnerLink) -> PartnerLink:
     now = timezone.now()
     link.status = PartnerLink.Status.DECLINED
     link.decided_at = link.removed_at = now
-    link.decided_by = link.removed_by = actor.user
+    link.decided_by = link.removed_by = actor.signed_in_user
     link.save(update_fields=["status", "decided_at", "decided_by", "removed_at", "removed_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_DECLINED)
     access_changed_notify(link=link, change="declined", by=actor)

@@ -64,7 +64,7 @@ def both_sides(link: PartnerLink):
 
 def side_organization(link: PartnerLink, side: str) -> Organization:
     if side == "customer" and link.agreement.customer_organization_id:
-        return link.agreement.customer_organization
+        return link.agreement.onboarded_customer
     return link.partner_organization
 
 
@@ -120,7 +120,7 @@ def access_changed_notify(*, link: PartnerLink, change: str, by: Actor | None) -
     """Both sides learn of a change to a partner's access; an invitation goes to the partner
     only, and a removal's note to the customer only (the partner has its own email)."""
     stamp = timezone.now().isoformat()
-    by_name = (by.user.full_name or by.user.email) if by is not None else ""
+    by_name = (by.signed_in_user.full_name or by.signed_in_user.email) if by is not None else ""
     for email, language, side in both_sides(link):
         if (change, side) in (("invited", "customer"), ("removed", "partner")):
             continue

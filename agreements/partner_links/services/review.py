@@ -60,7 +60,9 @@ def partner_links_review() -> PartnerLinkReview:
 def _link_close(*, link_id: int, status: str) -> int:
     link = partner_link_locked(PartnerLink(pk=link_id))
     due = (
-        link.is_pending and link.request_expires_at <= timezone.now()
+        link.is_pending
+        and link.request_expires_at is not None
+        and link.request_expires_at <= timezone.now()
         if status == PartnerLink.Status.EXPIRED
         else link.status == PartnerLink.Status.ACTIVE and not link.is_active
     )
@@ -83,6 +85,7 @@ def _ending_remind(*, link: PartnerLink, today: date) -> int:
     """Queue the reminder this link is due, once: 1 if it went out now, 0 if it had already.
     Most nights most links are reminded already, so that is asked first, in one query,
     before the recipients are looked up; the outbox's dedupe key keeps it once regardless."""
+    assert link.ends_on is not None  # only links with an end are reminded
     days_left = (link.ends_on - today).days
     threshold = min(days for days in ENDING_REMINDER_DAYS if days >= days_left)
     prefix = f"partner-ending:{link.public_id}:{link.ends_on.isoformat()}:{threshold}:"

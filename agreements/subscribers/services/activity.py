@@ -34,19 +34,21 @@ def subscriptions_seen(
     }
     fresh, changed = [], []
     for subscription in mine:
+        assigned_at = subscription.assigned_at
+        assert assigned_at is not None  # `mine` holds assigned seats only
         activity = known.get(subscription.pk)
         if activity is None:
             fresh.append(
                 SubscriptionActivity(
                     subscription=subscription,
-                    assigned_at=subscription.assigned_at,
+                    assigned_at=assigned_at,
                     activated_at=now,
                     last_seen_at=now,
                 )
             )
-        elif activity.assigned_at != subscription.assigned_at:
+        elif activity.assigned_at != assigned_at:
             # The seat went to someone else since: this is the new subscriber's first time.
-            activity.assigned_at = subscription.assigned_at
+            activity.assigned_at = assigned_at
             activity.activated_at = activity.last_seen_at = now
             changed.append(activity)
         elif now - activity.last_seen_at >= SEEN_PRECISION:

@@ -1,5 +1,6 @@
 from collections import Counter
 from dataclasses import fields
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -152,6 +153,33 @@ def subscription_update(
         subscription = moved
         new_person = True  # a new seat for them: they hear about it
     elif new_person:
+        _reassign_check(subscription, details, now)
+    seats_fill(subscription, details)
+    if new_person:
+        seat_occupy(subscription, now)
+    subscription.save()
+    changed = sorted(name for name, value in before.items() if value != getattr(details, name))
+    if level_changed:
+        changed = sorted([*changed, "level"])
+    audit_record(
+        actor=actor,
+        organization=actor.organization,
+        agreement=agreement,
+        action=Action.SUBSCRIPTION_UPDATED,
+        target=subscription,
+        details={"email": subscription.sign_in_email, "changed": changed},
+    )
+    if new_person:
+        _subscribers_notify(
+            [subscription], agreement=agreement, event=f"assigned:{now.isoformat()}"
+        )
+    return subscription
+
+
+def _reassign_check(subscription: Subscription, details: SubscriberDetails, now: datetime) -> None:
+    """May this seat go to the person `details` names now? The 90-day rule, and nobody holds
+    the level twice."""
+    if subscription.last_assigned_at is not None:
         ready = subscription.last_assigned_at + REASSIGN_AFTER
         if ready > now:
             raise ValidationError(
@@ -168,40 +196,16 @@ def subscription_update(
                 },
                 code="reassign_too_soon",
             )
-        if (
-            Subscription.objects.assigned()
-            .filter(line=subscription.line, sign_in_email__iexact=details.sign_in_email)
-            .exists()
-        ):
-            raise ValidationError(
-                _("%(email)s already has the %(level)s subscription on this agreement.")
-                % {"email": details.sign_in_email, "level": subscription.line.level.name},
-                code="duplicate",
-            )
-    seats_fill(subscription, details)
-    if new_person:
-        seat_occupy(subscription, now)
-    subscription.save()
-    changed = {
-        name: str(getattr(details, name))
-        for name, value in before.items()
-        if value != getattr(details, name)
-    }
-    if level_changed:
-        changed["level"] = level.code
-    audit_record(
-        actor=actor,
-        organization=actor.organization,
-        agreement=agreement,
-        action=Action.SUBSCRIPTION_UPDATED,
-        target=subscription,
-        details={"email": subscription.sign_in_email, "changed": sorted(changed)},
-    )
-    if new_person:
-        _subscribers_notify(
-            [subscription], agreement=agreement, event=f"assigned:{now.isoformat()}"
+    if (
+        Subscription.objects.assigned()
+        .filter(line=subscription.line, sign_in_email__iexact=details.sign_in_email)
+        .exists()
+    ):
+        raise ValidationError(
+            _("%(email)s already has the %(level)s subscription on this agreement.")
+            % {"email": details.sign_in_email, "level": subscription.line.level.name},
+            code="duplicate",
         )
-    return subscription
 
 
 @transaction.atomic
@@ -294,7 +298,9 @@ def _subscribers_notify(
                 dedupe_key=f"subscription:{subscription.guid}:{event}",
                 context={
                     "subscription_id": subscription.pk,
-                    "assigned_at": subscription.assigned_at.isoformat(),
+                    "assigned_at": subscription.assigned_at.isoformat()
+                    if subscription.assigned_at
+                    else None,
                     "first_name": subscription.first_name,
                     "sign_in_email": subscription.sign_in_email,
                     "customer_name": agreement.customer_name,

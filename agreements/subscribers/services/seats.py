@@ -140,7 +140,10 @@ class SeatPicker:
             seat = Subscription(agreement_id=self.line.agreement_id, line=self.line)
             self.rows_made += 1
         if seat is None:
-            soonest = self.free[0].last_assigned_at + REASSIGN_AFTER
+            # Every free seat here was assigned before (a never-assigned one is reusable).
+            last_assigned = self.free[0].last_assigned_at
+            assert last_assigned is not None
+            soonest = last_assigned + REASSIGN_AFTER
             raise ValidationError(
                 _(
                     "Every free %(level)s seat was assigned to someone else in the last 90 days. "
