@@ -318,3 +318,14 @@ def test_a_nul_character_in_a_filter_is_refused_not_a_server_error(world):
 
     for name in ("q", "level"):
         assert_problem(client.get(subscribers, data={name: "a\x00b"}), 422)
+
+
+def test_a_one_value_query_parameter_given_twice_is_refused(world):
+    client = ApiClient(token_for(world["boss"], world["customer"], scope="read"))
+    subscribers = f"{BASE}/agreements/{world['agreement'].public_id}/subscribers"
+
+    twice = client.get(f"{subscribers}?level=vs-enterprise&level=vs-professional")
+
+    problem = assert_problem(twice, 400, "repeated-parameter")
+    assert problem["errors"] == [{"field": "level", "detail": "Given more than once."}]
+    assert client.get(f"{subscribers}?level=vs-enterprise").status_code == 200

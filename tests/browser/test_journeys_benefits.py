@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from benefits.catalogue import PRODUCTS, PRODUCTS_FR
 from benefits.models import BenefitAssignment, PackagePurchase
 from portal import celery_app
 from tests.browser.journeys import (
@@ -37,8 +38,16 @@ def _tab(page: Page, path_end: str) -> None:
     expect(tabs.locator(f"a[href$='{path_end}']")).to_have_attribute("aria-current", "page")
 
 
-def _row_open(page: Page, product: str) -> Locator:
+def _product_name(code: str, language: str) -> str:
+    """The catalogue's name of the product in the reader's language."""
+    if language == "fr" and code in PRODUCTS_FR:
+        return PRODUCTS_FR[code][0]
+    return next(product[1] for product in PRODUCTS if product[0] == code)
+
+
+def _row_open(page: Page, code: str, language: str) -> Locator:
     """Expand a benefit's row with the arrow at its right end (htmx)."""
+    product = _product_name(code, language)
     row = page.locator("article.benefit-row", has=page.locator("h3", has_text=product))
     row.locator("a.benefit-row__toggle[aria-expanded=false]").click()
     expect(row.locator(".benefit-row__details")).to_be_visible()
@@ -94,7 +103,7 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
     assert_reads_well(page, language)
 
     # Software: the row's arrow, Get keys, then the language and the operating system.
-    office = _row_open(page, "Office Professional Plus 2024")
+    office = _row_open(page, "office-professional-plus", language)
     office.locator("form[action$='/keys/'] button[type=submit]").click()
     expect(office.locator("code")).to_have_text(re.compile(r"^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$"))
     office.locator("select[name=language]").select_option("fr")
@@ -105,14 +114,14 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
 
     # Cloud: the usage-based Azure subscription is activated by assigning yourself.
     _tab(page, "/partnership/benefits/cloud/")
-    azure = _row_open(page, "Microsoft Azure (usage-based)")
+    azure = _row_open(page, "azure-credit", language)
     azure.locator("form[action$='/assign/'] button[type=submit]").click()
     expect(azure.locator("a[href*='/remove/']")).to_be_visible()
     expect(azure).to_contain_text(GRACE_NAME)
 
     # Visual Studio subscriptions: choose a user in the list, then Assign user.
     _tab(page, "/partnership/benefits/visual-studio/")
-    visual_studio = _row_open(page, "Visual Studio Professional subscription")
+    visual_studio = _row_open(page, "vs-professional", language)
     visual_studio.locator("select[name=member]").select_option(label=f"{GRACE_NAME} ({GRACE})")
     visual_studio.locator("form[action$='/assign/'] button[type=submit]").click()
     expect(visual_studio.get_by_role("row").filter(has_text=GRACE)).to_be_visible()
@@ -123,7 +132,7 @@ def test_a_new_member_buys_its_action_pack_and_uses_every_benefit(
     # Support: a user, and an alternate email other than the portal account's; the first try
     # gives the account's own address and is refused, the second is accepted.
     _tab(page, "/partnership/benefits/support/")
-    support = _row_open(page, "Product support incidents")
+    support = _row_open(page, "support-incidents", language)
     support.locator("select[name=member]").select_option(label=f"{GRACE_NAME} ({GRACE})")
     support.locator("[name=alternate_email]").fill(GRACE)
     support.locator("form[action$='/assign/'] button[type=submit]").click()
