@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agreements.fields import CountryCodeField
@@ -9,6 +10,13 @@ from portal.tenancy.models import Organization
 class AgreementAdminInviteForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=AdminRole.choices, initial=AdminRole.ADMIN)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        # Left out (a script's post), the email goes in the organization's language.
+        required=False,
+        help_text=_("For an address without an account: people with one read their own."),
+    )
 
 
 class OnboardingForm(forms.Form):

@@ -12,7 +12,12 @@ from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import MANAGING_ROLES, Organization, Role
-from portal.tenancy.services import invitation_issue, membership_join, organization_create
+from portal.tenancy.services import (
+    invitation_issue,
+    invitation_language,
+    membership_join,
+    organization_create,
+)
 
 
 def recipient_language(email: str, agreement: Agreement) -> str:
@@ -22,16 +27,23 @@ def recipient_language(email: str, agreement: Agreement) -> str:
 
 
 def agreement_invitation_send(
-    *, actor: Actor, organization: Organization, agreement: Agreement, email: str, role: str
+    *,
+    actor: Actor,
+    organization: Organization,
+    agreement: Agreement,
+    email: str,
+    role: str,
+    language: str = "",
 ) -> AgreementInvitation:
-    """Invite `email` to administer `agreement`; inviting a pending address again resends
-    (and kills the older link)."""
+    """Invite `email` to administer `agreement`, writing to a new address in `language` (else
+    the agreement's); inviting a pending address again resends (and kills the older link)."""
     invitation = invitation_issue(
         pending=AgreementInvitation.objects.filter(agreement=agreement).pending(),
         create={"agreement": agreement},
         email=email,
         role=role,
         invited_by=actor.user,
+        language=language,
     )
     audit_record(
         actor=actor,
@@ -44,7 +56,9 @@ def agreement_invitation_send(
     notification_enqueue(
         kind="agreement_invitation",
         recipient=email,
-        language=recipient_language(email, agreement),
+        language=invitation_language(
+            email=email, chosen=language, default=agreement.default_language
+        ),
         dedupe_key=f"agreement-invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",
         context={
             "invitation_id": invitation.pk,
@@ -66,9 +80,15 @@ def _require_super_admin(actor: Actor, agreement: Agreement) -> Organization:
 
 @transaction.atomic
 def agreement_admin_invite(
-    *, actor: Actor, agreement: Agreement, email: str, role: str = AdminRole.ADMIN
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    email: str,
+    role: str = AdminRole.ADMIN,
+    language: str = "",
 ) -> AgreementInvitation:
-    """A super admin names another administrator of the agreement."""
+    """A super admin names another administrator of the agreement (a new address is written
+    to in `language`)."""
     organization = _require_super_admin(actor, agreement)
     email = email.strip()
     if AgreementAdmin.objects.filter(agreement=agreement, user__email__iexact=email).exists():
@@ -77,7 +97,12 @@ def agreement_admin_invite(
             code="already_admin",
         )
     return agreement_invitation_send(
-        actor=actor, organization=organization, agreement=agreement, email=email, role=role
+        actor=actor,
+        organization=organization,
+        agreement=agreement,
+        email=email,
+        role=role,
+        language=language,
     )
 
 

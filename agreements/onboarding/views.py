@@ -70,7 +70,9 @@ def administrators(request, public_id):
     agreement, access = agreement_from_request(request, public_id, allowed=CUSTOMER_SIDE)
     form = None
     if access == AdminRole.SUPER_ADMIN:
-        form = AgreementAdminInviteForm(request.POST or None)
+        form = AgreementAdminInviteForm(
+            request.POST or None, initial={"language": request.LANGUAGE_CODE}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 invitation_limit_enforce(actor=request.actor)

@@ -1,6 +1,7 @@
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .context import Actor
@@ -20,6 +21,13 @@ class InvitationForm(forms.Form):
     permissions = PermissionsField(
         label=_("Permissions"),
         help_text=_("Owners hold every permission; administrators always manage users."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        # Left out (a script's post), the email goes in the organization's language.
+        required=False,
+        help_text=_("For an address without an account: people with one read their own."),
     )
 
     def __init__(self, *args, actor: Actor, **kwargs):

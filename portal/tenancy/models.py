@@ -198,6 +198,11 @@ class EmailInvitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Chosen by the inviter for an address without an account (someone with an account reads
+    # their own language); empty for invitations sent before there was a choice.
+    language = models.CharField(
+        _("language of the email"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
 
     class Meta:
         abstract = True

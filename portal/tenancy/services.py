@@ -102,12 +102,14 @@ def invitation_issue(
     email: str,
     role: str,
     invited_by: User | None,
+    language: str = "",
 ) -> InvitationModel:
     """A pending invitation for `email` among `pending`, renewed if there is one (which kills
     its older links) or created with the `create` fields. Call it inside a transaction."""
     now = timezone.now()
     fields = {
         "role": role,
+        "language": language,
         "invited_by": invited_by,
         "sent_at": now,
         "expires_at": now + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -121,12 +123,22 @@ def invitation_issue(
     return invitation
 
 
+def invitation_language(*, email: str, chosen: str, default: str) -> str:
+    """The language an invitation's email goes in: the invitee's own if the address has an
+    account, else the one the inviter chose, else `default`."""
+    invitee = User.objects.filter(email__iexact=email).only("preferred_language").first()
+    if invitee is not None:
+        return invitee.preferred_language
+    return chosen or default
+
+
 @transaction.atomic
 def invitation_send(
-    *, actor: Actor, email: str, role: str, permissions: Iterable[str] = ()
+    *, actor: Actor, email: str, role: str, permissions: Iterable[str] = (), language: str = ""
 ) -> Invitation:
     """Invite `email` to the actor's organization with `role` and the given permissions
-    (tenancy.models.Permission); inviting a pending address again resends."""
+    (tenancy.models.Permission), writing to a new address in `language`; inviting a pending
+    address again resends."""
     organization = _require_users_manager(actor)
     email = email.strip()
     permissions = frozenset(permissions)
@@ -146,6 +158,7 @@ def invitation_send(
         email=email,
         role=role,
         invited_by=actor.user,
+        language=language,
     )
     invitation.permissions_set(permissions)
     invitation.save(update_fields=permission_field_names())
@@ -156,11 +169,12 @@ def invitation_send(
         target=invitation,
         details={"email": email, "role": role, "permissions": sorted(permissions)},
     )
-    invitee = User.objects.filter(email__iexact=email).first()
     notification_enqueue(
         kind="invitation",
         recipient=email,
-        language=invitee.preferred_language if invitee else organization.default_language,
+        language=invitation_language(
+            email=email, chosen=language, default=organization.default_language
+        ),
         dedupe_key=f"invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",
         context={
             "invitation_id": invitation.pk,

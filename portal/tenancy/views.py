@@ -42,7 +42,9 @@ def members(request):
     actor = request.actor
     form = None
     if actor.can_manage_users:
-        form = InvitationForm(request.POST or None, actor=actor)
+        form = InvitationForm(
+            request.POST or None, actor=actor, initial={"language": request.LANGUAGE_CODE}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 invitation_limit_enforce(actor=actor)
@@ -129,6 +131,7 @@ def invitation_resend(request, public_id):
             email=invitation.email,
             role=invitation.role,
             permissions=invitation.granted_permissions,
+            language=invitation.language,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

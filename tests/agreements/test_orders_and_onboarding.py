@@ -9,7 +9,13 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import AdminRole, Agreement, AgreementAdmin, SubscriptionLevel
+from agreements.models import (
+    AdminRole,
+    Agreement,
+    AgreementAdmin,
+    AgreementInvitation,
+    SubscriptionLevel,
+)
 from notifications.models import Notification
 from portal.accounts.models import User
 from portal.audit.models import Action, AuditEntry
@@ -277,3 +283,21 @@ def test_a_super_admin_can_name_another_super_admin(
         client_for(deputy).post(path)
 
     assert AgreementAdmin.objects.get(user=deputy).role == AdminRole.SUPER_ADMIN
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_super_admin_chooses_the_language_of_an_admin_invitation_to_a_new_address(
+    agreement, customer_client, django_capture_on_commit_callbacks, language
+):
+    agreement.default_language = "fr" if language == "en" else "en"
+    agreement.save()
+    administrators = reverse("agreements:administrators", args=[agreement.public_id])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_client.post(
+            administrators,
+            {"email": "new.admin@fabrikam.example", "role": "admin", "language": language},
+        )
+
+    assert AgreementInvitation.objects.get(email="new.admin@fabrikam.example").language == language
+    assert Notification.objects.get(kind="agreement_invitation").language == language

@@ -213,3 +213,47 @@ def test_an_admin_cannot_invite_an_owner(organization, django_capture_on_commit_
 
     assert response.status_code == 200
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "language, subject",
+    [("fr", "Invitation à rejoindre Fabrikam Ltd"), ("en", "You are invited to join Fabrikam Ltd")],
+)
+def test_the_inviter_chooses_the_language_of_an_invitation_to_a_new_address(
+    owner_client, organization, django_capture_on_commit_callbacks, language, subject
+):
+    organization.default_language = "en" if language == "fr" else "fr"
+    organization.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            reverse("tenancy:members"),
+            {"email": "nouveau@fabrikam.example", "role": Role.MEMBER, "language": language},
+        )
+
+    invitation = Invitation.objects.get(organization=organization)
+    assert invitation.language == language
+    notification = Notification.objects.get(kind="invitation")
+    assert notification.language == language
+    assert subject in mail.outbox[0].subject
+
+
+def test_an_invitee_with_an_account_reads_their_own_language_whatever_was_chosen(
+    owner_client, organization, django_capture_on_commit_callbacks
+):
+    UserFactory(email="has.account@fabrikam.example", preferred_language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            reverse("tenancy:members"),
+            {"email": "has.account@fabrikam.example", "role": Role.MEMBER, "language": "fr"},
+        )
+
+    assert Notification.objects.get(kind="invitation").language == "en"
+
+
+def test_the_invitation_form_offers_the_inviters_language_first(owner_client):
+    owner_client.post(reverse("accounts:language_set"), {"language": "fr"})
+
+    page = owner_client.get(reverse("tenancy:members")).content.decode()
+
+    assert 'name="language"' in page
+    assert '<option value="fr" selected>' in page
