@@ -1,6 +1,13 @@
 """The workbook's format: its limits, sheet names, columns and the words read as Yes and No."""
 
 from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from agreements.models import BulkImport
 
@@ -37,15 +44,18 @@ LISTS_TITLE = "Lists"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-# Workbooks are shared between people who read the portal in different languages, and the
-# upload matches columns by their header: headers and Yes/No stay in English.
-YES, NO = "Yes", "No"
+# Workbooks are written in their reader's language (headers, Yes/No, messages) and shared
+# between people who read the portal in different languages: an upload's headers are matched
+# in every language, and Yes/No in English or French.
+YES_WORDS = {"yes", "y", "true", "1", "oui", "o", "vrai"}
 
 
-YES_WORDS = {"yes", "y", "true", "1", "oui"}
+NO_WORDS = {"no", "n", "false", "0", "non", "faux"}
 
 
-NO_WORDS = {"no", "n", "false", "0", "non"}
+def yes_no(value: bool) -> str:
+    """Yes or No in the active language, as the workbook writes them."""
+    return pgettext("workbook value", "Yes") if value else pgettext("workbook value", "No")
 
 
 class WorkbookError(Exception):
@@ -56,6 +66,14 @@ class WorkbookError(Exception):
         self.message = message
 
 
+def cell_problem(column: "WorkbookColumn", message: str) -> str:
+    """A row's problem, named by its column as the reader's workbook heads it."""
+    return pgettext("workbook error", "%(column)s: %(message)s") % {
+        "column": column.header,
+        "message": message,
+    }
+
+
 def header_key(name: str) -> str:
     return " ".join(str(name).replace("_", " ").split()).casefold()
 
@@ -63,45 +81,52 @@ def header_key(name: str) -> str:
 @dataclass(frozen=True)
 class WorkbookColumn:
     key: str  # the SubscriberForm field, or "guid" / "error"
-    header: str
+    header: "str | Promise"  # translated: str() gives it in the active language
     width: int
     other_names: tuple[str, ...] = ()
 
     def names(self) -> set[str]:
-        return {header_key(name) for name in (self.header, self.key, *self.other_names)}
+        """What a header of this column may say, in any of the portal's languages."""
+        headers = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                headers.add(str(self.header))
+        return {header_key(name) for name in (*headers, self.key, *self.other_names)}
 
 
-GUID = WorkbookColumn("guid", "Subscription GUID", 38, ("GUID",))
+GUID = WorkbookColumn("guid", _("Subscription GUID"), 38, ("GUID",))
 
 
-FIRST_NAME = WorkbookColumn("first_name", "First name", 16)
+FIRST_NAME = WorkbookColumn("first_name", _("First name"), 16)
 
 
-LAST_NAME = WorkbookColumn("last_name", "Last name", 16)
+LAST_NAME = WorkbookColumn("last_name", _("Last name"), 16)
 
 
-SIGN_IN_EMAIL = WorkbookColumn("sign_in_email", "Sign-in email", 32, ("Sign in email",))
+SIGN_IN_EMAIL = WorkbookColumn("sign_in_email", _("Sign-in email"), 32, ("Sign in email",))
 
 
-NOTIFICATION_EMAIL = WorkbookColumn("notification_email", "Notification email", 32)
+NOTIFICATION_EMAIL = WorkbookColumn("notification_email", _("Notification email"), 32)
 
 
-LEVEL = WorkbookColumn("level", "Level", 30, ("Subscription level",))
+LEVEL = WorkbookColumn("level", _("Level"), 30, ("Subscription level",))
 
 
-DOWNLOADS = WorkbookColumn("downloads_enabled", "Downloads", 12, ("Software downloads",))
+DOWNLOADS = WorkbookColumn(
+    "downloads_enabled", pgettext_lazy("workbook column", "Downloads"), 12, ("Software downloads",)
+)
 
 
-REFERENCE = WorkbookColumn("reference", "Reference", 20)
+REFERENCE = WorkbookColumn("reference", _("Reference"), 20)
 
 
-COUNTRY = WorkbookColumn("country", "Country/region", 15, ("Country", "Country/region code"))
+COUNTRY = WorkbookColumn("country", _("Country/region"), 15, ("Country", "Country/region code"))
 
 
-LANGUAGE = WorkbookColumn("language", "Language", 11)
+LANGUAGE = WorkbookColumn("language", _("Language"), 11)
 
 
-ERROR = WorkbookColumn("error", "Error message", 60)
+ERROR = WorkbookColumn("error", _("Error message"), 60)
 
 
 # A subscriber's columns, in the order of the template and the exports.
@@ -127,7 +152,11 @@ EXPORT_COLUMNS = (GUID, *COLUMNS)
 COLUMNS_BY_KEY = {column.key: column for column in (GUID, *COLUMNS, ERROR)}
 
 
-COLUMNS_BY_NAME = {name: column for column in COLUMNS_BY_KEY.values() for name in column.names()}
+@cache
+def column_by_name() -> dict[str, WorkbookColumn]:
+    """Each header a column may have, in any language, to the column (built on first use:
+    translations are not ready when this module is imported)."""
+    return {name: column for column in COLUMNS_BY_KEY.values() for name in column.names()}
 
 
 REQUIRED = {

@@ -17,7 +17,6 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from agreements.workbooks.cells import text_set
 from agreements.workbooks.columns import (
-    COLUMNS_BY_NAME,
     ERROR,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -26,6 +25,7 @@ from agreements.workbooks.columns import (
     SHEET_TITLE,
     TEMPLATE_COLUMNS,
     WorkbookError,
+    column_by_name,
     header_key,
 )
 
@@ -146,7 +146,7 @@ def _header(values: dict[int, object]) -> dict[str, int]:
     """Which column number holds each known column, from the header row's values."""
     columns: dict[str, int] = {}
     for number, value in values.items():
-        column = COLUMNS_BY_NAME.get(header_key(str(value)))
+        column = column_by_name().get(header_key(str(value)))
         if column is None:
             continue
         if column.key in columns:
@@ -161,7 +161,7 @@ def _header(values: dict[int, object]) -> dict[str, int]:
                 "The first row must name the columns, as in the template: %(columns)s. "
                 "Download the template and copy your rows into it."
             )
-            % {"columns": ", ".join(column.header for column in TEMPLATE_COLUMNS)}
+            % {"columns": ", ".join(str(column.header) for column in TEMPLATE_COLUMNS)}
         )
     return columns
 
@@ -249,7 +249,7 @@ def errors_workbook(content: bytes, errors: dict[int, str]) -> bytes:
     if error_column is None:
         error_column = sheet.max_column + 1
         header = sheet.cell(row=header_row, column=error_column)
-        text_set(header, ERROR.header)
+        text_set(header, str(ERROR.header))
         header.font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(error_column)].width = ERROR.width
     red = Font(color="C00000")

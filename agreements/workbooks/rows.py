@@ -25,6 +25,7 @@ from agreements.workbooks.columns import (
     PROGRESS_EVERY,
     YES_WORDS,
     WorkbookColumn,
+    cell_problem,
 )
 from agreements.workbooks.reading import CellProblem, Sheet, SheetRow, is_blank
 from agreements.workbooks.writing import agreement_levels
@@ -100,7 +101,7 @@ class _RowForm(SubscriberForm):
 
     def problems(self) -> list[str]:
         return [
-            f"{COLUMNS_BY_KEY[name].header}: {message}"
+            cell_problem(COLUMNS_BY_KEY[name], message)
             for name, messages in self.errors.items()
             for message in messages
         ]
@@ -129,7 +130,7 @@ def _row_data(
         try:
             value = _cell(column, row.cells[column.key])
         except ValidationError as error:
-            problems.append(f"{column.header}: {error.messages[0]}")
+            problems.append(cell_problem(column, error.messages[0]))
             value = None
         if value in (None, "") and column.key in empty_falls_back:
             value = fallback[column.key]
@@ -202,7 +203,7 @@ def row_check_edit(
         try:
             guid = _guid(row.cells[GUID.key])
         except ValidationError as error:
-            errors[row.number] = f"{GUID.header}: {error.messages[0]}"
+            errors[row.number] = cell_problem(GUID, error.messages[0])
             continue
         if guid in first_row:
             errors[row.number] = _(

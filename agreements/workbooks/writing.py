@@ -27,11 +27,10 @@ from agreements.workbooks.columns import (
     LISTS_TITLE,
     MAX_FILE_BYTES,
     MAX_ROWS,
-    NO,
     SHEET_TITLE,
     TEMPLATE_COLUMNS,
-    YES,
     WorkbookColumn,
+    yes_no,
 )
 from portal.spreadsheets import neutralised
 
@@ -57,7 +56,7 @@ def _subscriber_values(subscription: Subscription) -> list[str]:
         subscription.sign_in_email,
         subscription.notification_email,
         subscription.line.level.name,
-        YES if subscription.downloads_enabled else NO,
+        yes_no(subscription.downloads_enabled),
         subscription.reference,
         subscription.country,
         subscription.language,
@@ -139,7 +138,7 @@ def _workbook(
     last_row = MAX_ROWS + 1
     choices = {
         LEVEL.key: f"{LISTS_TITLE}!$A$1:$A${max(len(levels), 1)}",
-        DOWNLOADS.key: f'"{YES},{NO}"',
+        DOWNLOADS.key: f'"{yes_no(True)},{yes_no(False)}"',
         LANGUAGE.key: '"{}"'.format(",".join(code for code, _name in settings.LANGUAGES)),
     }
     for key, formula in choices.items():
@@ -148,14 +147,14 @@ def _workbook(
             formula1=formula,
             allow_blank=True,
             showErrorMessage=True,
-            errorTitle=COLUMNS_BY_KEY[key].header,
+            errorTitle=str(COLUMNS_BY_KEY[key].header),
             error=_("Choose a value from the list."),
         )
         validation.add(f"{letters[key]}2:{letters[key]}{last_row}")
         sheet.data_validations.append(validation)
 
     bold = Font(bold=True)
-    sheet.append([text_cell(sheet, column.header, font=bold) for column in columns])
+    sheet.append([text_cell(sheet, str(column.header), font=bold) for column in columns])
     for values in rows:
         sheet.append([text_cell(sheet, value) for value in values])
 
@@ -188,7 +187,7 @@ def export_csv(agreement: Agreement) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([column.header for column in EXPORT_COLUMNS])
+    writer.writerow([str(column.header) for column in EXPORT_COLUMNS])
     for subscription in _subscribers(agreement):
         writer.writerow([neutralised(value) for value in _subscriber_values(subscription)])
     return buffer.getvalue()

@@ -46,7 +46,7 @@ from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = [column.header for column in TEMPLATE_COLUMNS]
+HEADERS = [str(column.header) for column in TEMPLATE_COLUMNS]
 DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
 
 
