@@ -34,8 +34,8 @@ ROW = (
     '<td class="grid-email">{sign_in_email}</td>'
     '<td class="grid-email">{notification_email}</td>'
     "<td>{level}</td>"
-    '<td class="numbers">{assigned}</td>'
-    '<td class="numbers">{expires}</td>'
+    '<td class="grid-date">{assigned}</td>'
+    '<td class="grid-date">{expires}</td>'
     "<td>{reference}</td>"
     "<td>{downloads}</td>"
     "<td>{country}</td>"
