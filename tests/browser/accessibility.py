@@ -2,6 +2,7 @@
 browser context, and axe-core (the copy axe-playwright-python ships, injected into the page:
 nothing is downloaded)."""
 
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import BrowserContext, Page
 
 from agreements.models import AdminRole, Agreement, PartnerLink
+from benefits.catalogue import catalogue_install_current
 from portal.tenancy.models import Membership, Organization, Role
 from tests.factories import (
     AgreementAdminFactory,
@@ -44,8 +46,11 @@ PEOPLE = {
 
 def demo_world_build() -> None:
     """`seed_demo`, plus the roles it has no one for: an admin and a reader on Fabrikam's
-    agreement, a read-only partner on it (Adatum) and a subscriber with a portal account."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    agreement, a read-only partner on it (Adatum) and a subscriber with a portal account.
+    The catalogue first: it is migration data, which an earlier committing test's flush
+    removed (as the journeys' `demo` fixture does)."""
+    catalogue_install_current()
+    call_command("seed_demo", stdout=io.StringIO())
     fabrikam = Agreement.objects.get(authorization_number="V482019301")
     customer = fabrikam.customer_organization
     for email, role in (
