@@ -1,5 +1,9 @@
 """The agreements and their subscribers, through the same selectors and services as the
-pages: a token sees and changes exactly what its organization's people would."""
+pages: a token sees and changes exactly what its organization's people would.
+
+About 400 lines, one router: every operation here hangs off one agreement and shares its
+lookup (`_agreement`) and paging. It becomes a package by resource (agreements, subscribers,
+partner links, webhooks) when the next resources of issue 19 arrive."""
 
 import hashlib
 import json

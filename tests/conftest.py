@@ -84,6 +84,13 @@ def owner_client(owner) -> Client:
     return client
 
 
+def client_for(user, ip_address: str = "127.0.0.1") -> Client:
+    """A test client signed in as `user` (from `ip_address`, for the rate limits)."""
+    client = Client(REMOTE_ADDR=ip_address)
+    client.force_login(user)
+    return client
+
+
 def actor_of(user, organization=None) -> Actor:
     return actor_build(user=user, organization_id=organization.pk if organization else None)
 

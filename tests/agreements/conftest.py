@@ -5,6 +5,7 @@ from django.test import Client
 
 from portal.tenancy.models import Role
 
+from ..conftest import client_for
 from ..factories import (
     AgreementAdminFactory,
     AgreementFactory,
@@ -15,12 +16,6 @@ from ..factories import (
 )
 
 BASE = "https://portal.test"
-
-
-def client_for(user, ip_address: str = "127.0.0.1") -> Client:
-    client = Client(REMOTE_ADDR=ip_address)
-    client.force_login(user)
-    return client
 
 
 def link_in(message, path_prefix: str) -> str:

@@ -43,6 +43,7 @@ from ..conftest import actor_of
 from ..factories import AgreementLineFactory, PartnerLinkFactory
 from ..workers import celery_worker, wait_until
 from .conftest import client_for
+from .test_workbook_languages import ENGLISH_HEADERS
 
 pytestmark = pytest.mark.django_db
 
@@ -149,18 +150,7 @@ def test_the_template_has_the_columns_an_error_message_column_and_drop_down_list
     )
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook["Subscribers"]
-    assert [cell.value for cell in sheet[1]] == [
-        "First name",
-        "Last name",
-        "Sign-in email",
-        "Notification email",
-        "Level",
-        "Downloads",
-        "Reference",
-        "Country/region",
-        "Language",
-        "Error message",
-    ]
+    assert [cell.value for cell in sheet[1]] == ENGLISH_HEADERS
     lists = {
         str(validation.sqref): validation.formula1
         for validation in sheet.data_validations.dataValidation

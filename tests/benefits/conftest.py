@@ -2,7 +2,6 @@
 to buy and provision packages as the portal would."""
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from benefits.catalogue import catalogue_install_current
@@ -10,19 +9,16 @@ from benefits.models import Benefit, BenefitPackage, PackagePurchase
 from benefits.services import package_purchase
 from portal.tenancy.models import Permission, Role
 
-from ..conftest import actor_of
+from ..conftest import (
+    actor_of,
+    client_for,
+)
 from ..factories import (
     MembershipFactory,
     PartnerMembershipFactory,
     PartnerOrganizationFactory,
     UserFactory,
 )
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def member_of(organization, *permissions, role=Role.MEMBER, **user):

@@ -16,7 +16,7 @@ from command_center.models import AgreementTag, Tag
 from command_center.services import agreement_tags_set, tag_create
 from portal.tenancy.models import Role
 
-from ..conftest import actor_of
+from ..conftest import actor_of, client_for
 from ..factories import (
     AgreementAdminFactory,
     AgreementFactory,
@@ -51,12 +51,6 @@ def _linked(partner, name, *, purchased=10, assigned=0, ends_in=400, **link):
     return agreement
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _names(response) -> list[str]:
     return [agreement.customer_name for agreement in response.context["page"]]
 
@@ -67,7 +61,7 @@ def test_a_partner_sees_exactly_its_linked_agreements(partner, partner_user):
     AgreementFactory(customer_name="Tailspin")
     _linked(PartnerOrganizationFactory(), "Litware")
 
-    response = _client(partner_user).get(INDEX)
+    response = client_for(partner_user).get(INDEX)
 
     assert response.status_code == 200
     assert _names(response) == ["Fabrikam"]
@@ -80,7 +74,7 @@ def test_a_customer_admin_sees_their_own_agreements_with_their_role(owner, organ
     AgreementAdminFactory(agreement=own, user=owner)
     AgreementFactory(customer_organization=organization, customer_name="Fabrikam Unadministered")
 
-    response = _client(owner).get(INDEX)
+    response = client_for(owner).get(INDEX)
 
     assert _names(response) == ["Fabrikam North"]
     assert "Super admin" in response.content.decode()
@@ -96,7 +90,7 @@ def test_the_table_shows_per_level_numbers_the_peak_of_the_year_and_the_scope(
     # Older than a year: not this year's peak.
     UsageSnapshot.objects.create(line=line, day=today - timedelta(days=400), max_assigned=19)
 
-    response = _client(partner_user).get(INDEX)
+    response = client_for(partner_user).get(INDEX)
 
     [row] = response.context["page"]
     [level] = row.lines.all()
@@ -112,7 +106,7 @@ def test_filters_by_ending_within_n_days_and_free_seats_above_x_percent(partner,
     _linked(partner, "Ends soon, mostly free", purchased=10, assigned=2, ends_in=25)
     _linked(partner, "Ends late, mostly free", purchased=10, assigned=1, ends_in=300)
     _linked(partner, "Already ended", purchased=10, assigned=0, ends_in=-3)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     assert _names(client.get(INDEX, {"ending": 30})) == [
         "Ends soon, all used",
@@ -134,7 +128,7 @@ def test_filters_by_tag_and_searches(partner, partner_user):
     actor = actor_of(partner_user, partner)
     enterprise = tag_create(actor=actor, name="Enterprise")
     agreement_tags_set(actor=actor, agreement=fabrikam, tags=[enterprise])
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     assert _names(client.get(INDEX, {"tag": enterprise.public_id})) == ["Fabrikam"]
     assert _names(client.get(INDEX, {"q": "north"})) == ["Northwind"]
@@ -144,7 +138,7 @@ def test_filters_by_tag_and_searches(partner, partner_user):
 def test_sorts_by_end_date_both_ways(partner, partner_user):
     _linked(partner, "Late", ends_in=300)
     _linked(partner, "Soon", ends_in=10)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     assert _names(client.get(INDEX, {"sort": "ends"})) == ["Soon", "Late"]
     assert _names(client.get(INDEX, {"sort": "-ends"})) == ["Late", "Soon"]
@@ -156,7 +150,7 @@ def test_sorts_by_end_date_both_ways(partner, partner_user):
 def test_htmx_gets_only_the_table(partner, partner_user):
     _linked(partner, "Fabrikam")
 
-    response = _client(partner_user).get(INDEX, {"q": "fab"}, headers={"HX-Request": "true"})
+    response = client_for(partner_user).get(INDEX, {"q": "fab"}, headers={"HX-Request": "true"})
 
     body = response.content.decode()
     assert "Fabrikam" in body
@@ -169,7 +163,7 @@ def test_another_organization_s_tag_filters_nothing_and_is_not_offered(partner, 
     other = PartnerOrganizationFactory()
     foreign = Tag.objects.create(organization=other, name="Secret label")
 
-    response = _client(partner_user).get(INDEX, {"tag": foreign.public_id})
+    response = client_for(partner_user).get(INDEX, {"tag": foreign.public_id})
 
     assert _names(response) == ["Fabrikam"]
     assert "Secret label" not in response.content.decode()
@@ -177,7 +171,7 @@ def test_another_organization_s_tag_filters_nothing_and_is_not_offered(partner, 
 
 def test_tags_are_set_from_their_page_and_a_new_one_is_created(partner, partner_user):
     agreement = _linked(partner, "Fabrikam")
-    client = _client(partner_user)
+    client = client_for(partner_user)
     url = reverse("command_center:agreement_tags", args=[agreement.public_id])
 
     response = client.post(url, {"new_tag": "  Renewal   2027 "})
@@ -202,8 +196,8 @@ def test_the_tags_page_of_an_agreement_the_partner_does_not_manage_is_a_404(part
     foreign = AgreementFactory()
     url = reverse("command_center:agreement_tags", args=[foreign.public_id])
 
-    assert _client(partner_user).get(url).status_code == 404
-    assert _client(partner_user).post(url, {"new_tag": "x"}).status_code == 404
+    assert client_for(partner_user).get(url).status_code == 404
+    assert client_for(partner_user).post(url, {"new_tag": "x"}).status_code == 404
     assert not Tag.objects.exists()
 
 
@@ -218,7 +212,7 @@ def test_the_csv_export_has_every_filtered_row_one_line_per_level(partner, partn
     actor = actor_of(partner_user, partner)
     agreement_tags_set(actor=actor, agreement=fabrikam, tags=[tag_create(actor=actor, name="A")])
 
-    response = _client(partner_user).get(reverse("command_center:export_csv"), {"ending": 30})
+    response = client_for(partner_user).get(reverse("command_center:export_csv"), {"ending": 30})
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Customer", "Authorization number", "License number"]
@@ -231,7 +225,7 @@ def test_the_csv_export_has_every_filtered_row_one_line_per_level(partner, partn
 def test_the_excel_export_neutralises_formulas(partner, partner_user):
     _linked(partner, "=HYPERLINK(evil)", purchased=5, assigned=2)
 
-    response = _client(partner_user).get(reverse("command_center:export_xlsx"))
+    response = client_for(partner_user).get(reverse("command_center:export_xlsx"))
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -262,7 +256,7 @@ def test_a_person_is_found_across_customers_with_their_customer_and_agreement(
             reference="REF-" + agreement.customer_name,
         )
 
-    response = _client(partner_user).get(reverse("command_center:people"), {"q": "ada"})
+    response = client_for(partner_user).get(reverse("command_center:people"), {"q": "ada"})
 
     found = [(s.sign_in_email, s.agreement.customer_name) for s in response.context["people"]]
     assert found == [
@@ -272,7 +266,7 @@ def test_a_person_is_found_across_customers_with_their_customer_and_agreement(
     body = response.content.decode()
     assert fabrikam.authorization_number in body
     assert "ada.hidden@foreign.example" not in body
-    by_reference = _client(partner_user).get(
+    by_reference = client_for(partner_user).get(
         reverse("command_center:people"), {"q": "REF-Northwind"}
     )
     assert [s.agreement for s in by_reference.context["people"]] == [northwind]

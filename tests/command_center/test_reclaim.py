@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from notifications.models import Notification
 from portal.audit.models import Action, AuditEntry
 from portal.tenancy.models import Role
 
+from ..conftest import client_for
 from ..factories import (
     AgreementFactory,
     AgreementLineFactory,
@@ -70,12 +70,6 @@ def _seat(agreement, email: str, *, days_ago: int) -> Subscription:
     )
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _emails(response) -> list[str]:
     return [subscription.sign_in_email for subscription in response.context["page"]]
 
@@ -97,7 +91,7 @@ def test_lists_seats_never_activated_after_n_days_and_not_seen_for_n_days(partne
         now=NOW - timedelta(days=200),
     )
     _seat(_agreement(PartnerOrganizationFactory(), "Foreign"), "x@foreign.example", days_ago=90)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     assert sorted(_emails(client.get(URL, {"never": 30, "unseen": 150}))) == [
         "gone@fabrikam.example",
@@ -114,7 +108,7 @@ def test_lists_seats_never_activated_after_n_days_and_not_seen_for_n_days(partne
 def test_each_seat_shows_the_day_the_90_day_rule_lets_it_go_to_someone_else(partner, partner_user):
     _seat(_agreement(partner), "idle@fabrikam.example", days_ago=40)
 
-    response = _client(partner_user).get(URL, {"never": 30})
+    response = client_for(partner_user).get(URL, {"never": 30})
 
     [row] = response.context["page"]
     assert row.reassignable_on == date(2027, 3, 1) + timedelta(days=50)
@@ -125,7 +119,7 @@ def test_warn_emails_the_subscriber_once_through_the_outbox_and_writes_history(
     partner, partner_user
 ):
     seat = _seat(_agreement(partner), "idle@fabrikam.example", days_ago=40)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     for _ in range(2):
         response = client.post(URL, {"action": "warn", "selected": [seat.guid]})
@@ -144,7 +138,7 @@ def test_the_warning_says_when_the_subscription_will_be_removed(
     seat = _seat(_agreement(partner), "idle@fabrikam.example", days_ago=40)
 
     with django_capture_on_commit_callbacks(execute=True):
-        _client(partner_user).post(URL, {"action": "warn", "selected": [seat.guid]})
+        client_for(partner_user).post(URL, {"action": "warn", "selected": [seat.guid]})
 
     [message] = mail.outbox
     assert "will be removed on 15 Mar 2027 unless you sign in" in message.body
@@ -155,7 +149,7 @@ def test_remove_asks_first_then_frees_the_seats_and_writes_history(partner, part
     agreement = _agreement(partner)
     first = _seat(agreement, "one@fabrikam.example", days_ago=40)
     second = _seat(agreement, "two@fabrikam.example", days_ago=40)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     asked = client.post(URL, {"action": "remove", "selected": [first.guid, second.guid]})
 
@@ -174,7 +168,7 @@ def test_remove_asks_first_then_frees_the_seats_and_writes_history(partner, part
 
 def test_a_read_only_partner_can_neither_warn_nor_remove(partner, partner_user):
     seat = _seat(_agreement(partner, scope="read_only"), "idle@fabrikam.example", days_ago=40)
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     client.post(URL, {"action": "warn", "selected": [seat.guid]})
     client.post(URL, {"action": "confirm_remove", "selected": [seat.guid]})
@@ -186,7 +180,7 @@ def test_a_read_only_partner_can_neither_warn_nor_remove(partner, partner_user):
 def test_a_foreign_seat_is_ignored(partner, partner_user):
     foreign = _seat(_agreement(PartnerOrganizationFactory(), "Foreign"), "x@f.example", days_ago=90)
 
-    response = _client(partner_user).post(
+    response = client_for(partner_user).post(
         URL, {"action": "confirm_remove", "selected": [foreign.guid]}
     )
 
@@ -200,7 +194,7 @@ def test_the_command_center_counts_never_activated_seats_and_filters_on_them(par
     busy = _agreement(partner, "Busy")
     seat = _seat(busy, "busy@busy.example", days_ago=5)
     subscriptions_seen(user=UserFactory(email=seat.sign_in_email), subscriptions=[seat])
-    client = _client(partner_user)
+    client = client_for(partner_user)
 
     response = client.get("/command-center/")
     by_name = {row.customer_name: row for row in response.context["page"]}

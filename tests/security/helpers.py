@@ -3,8 +3,6 @@ Open License and a subscriber, and a partner."""
 
 from dataclasses import dataclass
 
-from django.test import Client
-
 from agreements.models import Agreement, Subscription, SubscriptionLevel
 from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
 from portal.accounts.models import User
@@ -20,11 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 
-
-def client_for(user: User, ip_address: str = "127.0.0.1") -> Client:
-    client = Client(REMOTE_ADDR=ip_address)
-    client.force_login(user)
-    return client
+from ..conftest import client_for  # noqa: F401  (the tests here import it from this module)
 
 
 @dataclass
