@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from agreements.models import Subscription
+from agreements.workbooks.columns import column_by_name, header_key
 from tests.browser.journeys import (
     CHLOE,
     LANGUAGES,
@@ -52,8 +53,13 @@ def _download(page: Page, link: Locator, folder: Path) -> Path:
 
 
 def _columns(sheet) -> dict[str, int]:
-    """The workbook's columns by header (a file format: the same in every language)."""
-    return {cell.value: cell.column for cell in next(sheet.iter_rows(max_row=1))}
+    """The workbook's columns by key: its headers are in the reader's language."""
+    names = column_by_name()
+    return {
+        names[header_key(cell.value)].key: cell.column
+        for cell in next(sheet.iter_rows(max_row=1))
+        if cell.value and header_key(cell.value) in names
+    }
 
 
 def _subscribers_of_fabrikam(page: Page, language: str) -> None:
@@ -103,11 +109,11 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
         ],
         start=2,
     ):
-        sheet.cell(row, column["First name"], first)
-        sheet.cell(row, column["Last name"], last)
-        sheet.cell(row, column["Sign-in email"], email)
-        sheet.cell(row, column["Level"], level_name)
-        sheet.cell(row, column["Language"], language)
+        sheet.cell(row, column["first_name"], first)
+        sheet.cell(row, column["last_name"], last)
+        sheet.cell(row, column["sign_in_email"], email)
+        sheet.cell(row, column["level"], level_name)
+        sheet.cell(row, column["language"], language)
     filled = tmp_path / "nouveaux-abonnes.xlsx"
     template.save(filled)
 
@@ -127,7 +133,7 @@ def test_an_admin_adds_subscribers_in_the_panel_and_from_excel_then_exports_them
     exported = openpyxl.load_workbook(
         _download(page, _toolbar_menu(page, "/subscribers/export.xlsx"), tmp_path)
     ).worksheets[0]
-    email_column = _columns(exported)["Sign-in email"]
+    email_column = _columns(exported)["sign_in_email"]
     emails = {row[email_column - 1] for row in exported.iter_rows(min_row=2, values_only=True)}
     assert len(emails) == DEMO_SUBSCRIBERS + 3
     assert {JULES, MARC, INES} <= emails
