@@ -11,7 +11,7 @@ from django.http import Http404
 from agreements.access import agreement_writable
 from agreements.models import Agreement, Subscription
 from agreements.subscribers.services.assignments import subscriptions_remove
-from notifications.services import notification_enqueue
+from notifications.services import NotificationDraft, notification_enqueue_many
 from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor
@@ -63,28 +63,10 @@ def reclaim_warn(*, actor: Actor, subscriptions: list[Subscription], remove_on: 
     they sign in, and write it in the agreement's History. Seats of agreements the actor
     may not change (read only) are left out. Returns how many were warned; warning the same
     subscriber again for the same date sends nothing more."""
-    warned = 0
+    drafts = []
     for agreement, seats in _writable_groups(actor, subscriptions):
         for subscription in seats:
-            notification_enqueue(
-                kind=RECLAIM_WARNING_KIND,
-                recipient=subscription.contact_email,
-                language=subscription.language or agreement.default_language,
-                dedupe_key=(
-                    f"reclaim-warning:{subscription.guid}:"
-                    f"{subscription.assigned_at.isoformat()}:{remove_on.isoformat()}"
-                ),
-                context={
-                    "subscription_id": subscription.pk,
-                    "sign_in_email": subscription.sign_in_email,
-                    "assigned_at": subscription.assigned_at.isoformat(),
-                    "first_name": subscription.first_name,
-                    "customer_name": agreement.customer_name,
-                    "level": subscription.line.level.name,
-                    "remove_on": remove_on.isoformat(),
-                },
-                organization=agreement.customer_organization,
-            )
+            drafts.append(_warning_draft(subscription, agreement, remove_on))
             audit_record(
                 actor=actor,
                 organization=actor.organization,
@@ -93,8 +75,32 @@ def reclaim_warn(*, actor: Actor, subscriptions: list[Subscription], remove_on: 
                 agreement=agreement,
                 details={"email": subscription.contact_email, "remove_on": remove_on.isoformat()},
             )
-            warned += 1
-    return warned
+    # One insert and one dedupe lookup for the whole page, not a query pair per seat.
+    notification_enqueue_many(drafts=drafts)
+    return len(drafts)
+
+
+def _warning_draft(subscription: Subscription, agreement: Agreement, remove_on: date):
+    assert subscription.assigned_at is not None  # candidates are assigned seats
+    return NotificationDraft(
+        kind=RECLAIM_WARNING_KIND,
+        recipient=subscription.contact_email,
+        language=subscription.language or agreement.default_language,
+        dedupe_key=(
+            f"reclaim-warning:{subscription.guid}:"
+            f"{subscription.assigned_at.isoformat()}:{remove_on.isoformat()}"
+        ),
+        context={
+            "subscription_id": subscription.pk,
+            "sign_in_email": subscription.sign_in_email,
+            "assigned_at": subscription.assigned_at.isoformat(),
+            "first_name": subscription.first_name,
+            "customer_name": agreement.customer_name,
+            "level": subscription.line.level.name,
+            "remove_on": remove_on.isoformat(),
+        },
+        organization=agreement.customer_organization,
+    )
 
 
 def reclaim_remove(*, actor: Actor, subscriptions: list[Subscription]) -> int:

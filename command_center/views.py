@@ -11,7 +11,6 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,6 +19,7 @@ from agreements.models import Agreement
 from agreements.selectors import agreement_get_with_access
 from agreements.subscribers.services.seats import REASSIGN_AFTER
 from agreements.usage.selectors import maximum_usage
+from portal.htmx import fragment_or_page
 from portal.spreadsheets import csv_response, xlsx_response
 from portal.tenancy.decorators import organization_required
 
@@ -29,14 +29,6 @@ from .forms import AgreementTagsForm, CommandCenterFilterForm, ReclaimFilterForm
 from .selectors import Filters
 
 PAGE_SIZE = 50
-
-
-def _fragment_or_page(request, fragment: str, page: str, context: dict):
-    """The same URL answers htmx with the fragment and everyone else with the page."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, fragment if partial else page, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _scope_label(agreement: Agreement) -> str:
@@ -106,8 +98,11 @@ def command_center(request):
         "sort_param": sort_param,
         "sort_links": _sort_links(request, filters),
     }
-    return _fragment_or_page(
-        request, "command_center/_table.html", "command_center/index.html", context
+    return fragment_or_page(
+        request,
+        fragment="command_center/_table.html",
+        page="command_center/index.html",
+        context=context,
     )
 
 
@@ -209,8 +204,11 @@ def person_search(request):
         "has_more": len(found) > selectors.PERSON_SEARCH_LIMIT,
         "limit": selectors.PERSON_SEARCH_LIMIT,
     }
-    return _fragment_or_page(
-        request, "command_center/_people.html", "command_center/people.html", context
+    return fragment_or_page(
+        request,
+        fragment="command_center/_people.html",
+        page="command_center/people.html",
+        context=context,
     )
 
 
@@ -248,8 +246,11 @@ def reclaim(request):
         "page": page,
         "remove_on": services.reclaim_remove_on(timezone.localdate()),
     }
-    return _fragment_or_page(
-        request, "command_center/_reclaim_rows.html", "command_center/reclaim.html", context
+    return fragment_or_page(
+        request,
+        fragment="command_center/_reclaim_rows.html",
+        page="command_center/reclaim.html",
+        context=context,
     )
 
 

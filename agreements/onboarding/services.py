@@ -6,15 +6,14 @@ from django.utils.translation import gettext as _
 from agreements.access import AgreementAccess, agreement_access
 from agreements.models import AdminRole, Agreement, AgreementAdmin, AgreementInvitation
 from notifications.services import notification_enqueue
-from portal.accounts.models import User
 from portal.accounts.services import user_email_verify
 from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import MANAGING_ROLES, Organization, Role
 from portal.tenancy.services import (
+    address_language,
     invitation_issue,
-    invitation_language,
     membership_join,
     organization_create,
 )
@@ -22,8 +21,7 @@ from portal.tenancy.services import (
 
 def recipient_language(email: str, agreement: Agreement) -> str:
     """The language of the person who holds `email`, or the agreement's for a newcomer."""
-    user = User.objects.filter(email__iexact=email).only("preferred_language").first()
-    return user.preferred_language if user else agreement.default_language
+    return address_language(email=email, chosen="", default=agreement.default_language)
 
 
 def agreement_invitation_send(
@@ -56,9 +54,7 @@ def agreement_invitation_send(
     notification_enqueue(
         kind="agreement_invitation",
         recipient=email,
-        language=invitation_language(
-            email=email, chosen=language, default=agreement.default_language
-        ),
+        language=address_language(email=email, chosen=language, default=agreement.default_language),
         dedupe_key=f"agreement-invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",
         context={
             "invitation_id": invitation.pk,

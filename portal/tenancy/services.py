@@ -123,9 +123,9 @@ def invitation_issue(
     return invitation
 
 
-def invitation_language(*, email: str, chosen: str, default: str) -> str:
-    """The language an invitation's email goes in: the invitee's own if the address has an
-    account, else the one the inviter chose, else `default`."""
+def address_language(*, email: str, chosen: str, default: str) -> str:
+    """The language to write to `email` in: its account's own if it has one, else the one
+    the sender chose (an invitation's language field), else `default`."""
     invitee = User.objects.filter(email__iexact=email).only("preferred_language").first()
     if invitee is not None:
         return invitee.preferred_language
@@ -172,7 +172,7 @@ def invitation_send(
     notification_enqueue(
         kind="invitation",
         recipient=email,
-        language=invitation_language(
+        language=address_language(
             email=email, chosen=language, default=organization.default_language
         ),
         dedupe_key=f"invitation:{invitation.public_id}:{invitation.sent_at.isoformat()}",

@@ -6,11 +6,13 @@ import csv
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from agreements.models import BulkImport, Subscription
+
+from .test_workbooks import ENGLISH_HEADERS, _xlsx
+from .test_workbooks import _upload as upload
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +28,6 @@ FRENCH_HEADERS = [
     "Langue",
     "Message d'erreur",
 ]
-ENGLISH_HEADERS = [
-    "First name",
-    "Last name",
-    "Sign-in email",
-    "Notification email",
-    "Level",
-    "Downloads",
-    "Reference",
-    "Country/region",
-    "Language",
-    "Error message",
-]
 
 
 def _read_in(client, language: str) -> None:
@@ -49,22 +39,9 @@ def _template(client, agreement):
     return load_workbook(io.BytesIO(client.get(url).content))
 
 
-def _workbook(headers, rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Subscribers"
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _upload(client, agreement, content: bytes, capture):
-    url = reverse("agreements:workbook_add", args=[agreement.public_id])
     with capture(execute=True):
-        return client.post(url, {"workbook": SimpleUploadedFile("people.xlsx", content)})
+        return upload(client, agreement, content)
 
 
 def _errors(bulk_import) -> list:
@@ -106,7 +83,10 @@ def test_an_upload_is_read_whichever_language_its_headers_are_in(
     row += ["R-1", "FR", "fr"]
 
     _upload(
-        customer_client, agreement, _workbook(headers, [row]), django_capture_on_commit_callbacks
+        customer_client,
+        agreement,
+        _xlsx([row], headers=headers),
+        django_capture_on_commit_callbacks,
     )
 
     bulk_import = BulkImport.objects.get()
@@ -125,7 +105,7 @@ def test_a_french_admin_gets_the_workbook_back_with_french_messages(
     _upload(
         customer_client,
         agreement,
-        _workbook(ENGLISH_HEADERS, rows),
+        _xlsx(rows, headers=ENGLISH_HEADERS),
         django_capture_on_commit_callbacks,
     )
 
