@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from agreements.access import AgreementAccess, agreement_access
 from agreements.models import Agreement, AgreementLine
+from notifications.models import Notification
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
 
@@ -99,3 +100,10 @@ def agreement_matching(
 
 def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(agreement=agreement).select_related("actor", "organization")
+
+
+def agreement_email_list(*, agreement: Agreement) -> QuerySet[Notification]:
+    """The emails sent about the agreement's subscriptions, newest first, with their status."""
+    # scoping: the agreement came through the access rule; its topic names its emails only.
+    emails = Notification.objects.filter(topic=agreement.email_topic)
+    return emails.only("public_id", "kind", "recipient", "status", "created_at", "sent_at")

@@ -9,7 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .auth import TokenAuth
-from .endpoints import router
+from .endpoints import ROUTERS
 from .problems import Problem, problem_response
 from .strict import unknown_query_noted, unknown_query_refused
 
@@ -44,7 +44,8 @@ api = PortalApi(
 )
 api.add_decorator(unknown_query_noted, mode="view")
 api.add_decorator(unknown_query_refused, mode="operation")
-api.add_router("/", router)
+for router in ROUTERS:
+    api.add_router("/", router)
 
 
 @api.exception_handler(Problem)

@@ -105,3 +105,70 @@ class HistoryEntryOut(Schema):
 class HistoryPage(Schema):
     items: list[HistoryEntryOut]
     next_cursor: str | None
+
+
+class LevelUsageMonthOut(Schema):
+    month: date = Field(description="The month's first day.")
+    peak: int | None = Field(description="The most seats assigned at once that month.")
+
+
+class LevelUsageOut(Schema):
+    code: str
+    name: str
+    purchased: int
+    assigned: int
+    peak: int = Field(description="The most seats assigned at once in the past year.")
+    peak_day: date
+    months: list[LevelUsageMonthOut]
+
+
+class EmailOut(Schema):
+    id: UUID
+    kind: str
+    kind_label: str
+    recipient: str
+    status: str = Field(
+        description="pending, sent, delivered, bounced, complained, failed or cancelled."
+    )
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class EmailPage(Schema):
+    items: list[EmailOut]
+    next_cursor: str | None
+
+
+class PartnerLinkOut(Schema):
+    id: UUID
+    partner: str
+    status: str = Field(description="pending, active, declined, expired, removed or ended.")
+    scope: str = Field(description="manage or read_only.")
+    method: str
+    linked_at: datetime
+    ends_on: date | None
+
+
+class BenefitAssigneeOut(Schema):
+    id: UUID
+    email: str
+    full_name: str
+    status: str
+    assigned_at: datetime
+
+
+class BenefitOut(Schema):
+    id: UUID
+    name: str
+    tab: str
+    kind: str
+    seats: int
+    assigned: int
+    assignees: list[BenefitAssigneeOut]
+
+
+class BenefitAssignIn(Schema):
+    email: str = Field(max_length=254, description="A user of your organization.")
+    alternate_email: str = Field(
+        "", max_length=254, description="Support benefits: a second address to tell."
+    )

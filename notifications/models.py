@@ -61,6 +61,8 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    # What the email is about, for the lists that show its status ("agreement:<public id>").
+    topic = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     # When the sweeper should queue this row again if it is still pending by then.

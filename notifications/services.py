@@ -41,6 +41,7 @@ def notification_enqueue(
     dedupe_key: str,
     context: dict[str, Any] | None = None,
     organization: Organization | None = None,
+    topic: str = "",
 ) -> Notification:
     """Record an email in the outbox, in the caller's transaction; send it once that commits.
 
@@ -56,6 +57,7 @@ def notification_enqueue(
             "language": language,
             "context": context or {},
             "organization": organization,
+            "topic": topic,
             "next_attempt_at": timezone.now()
             + timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE),
         },
@@ -75,6 +77,7 @@ class NotificationDraft:
     dedupe_key: str
     context: dict[str, Any] = field(default_factory=dict)
     organization: Organization | None = None
+    topic: str = ""
 
 
 def notification_enqueue_many(*, drafts: list[NotificationDraft]) -> int:
@@ -106,6 +109,7 @@ def notification_enqueue_many(*, drafts: list[NotificationDraft]) -> int:
                 dedupe_key=draft.dedupe_key,
                 context=draft.context,
                 organization=draft.organization,
+                topic=draft.topic,
                 next_attempt_at=due,
             )
         )
@@ -135,6 +139,7 @@ def _create_one_by_one(rows: list[Notification]) -> list[Notification]:
                 "language": row.language,
                 "context": row.context,
                 "organization": row.organization,
+                "topic": row.topic,
                 "next_attempt_at": row.next_attempt_at,
             },
         )

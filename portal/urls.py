@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("benefits.urls")),
     path("", include("licensing_center.urls")),
     path("", include("command_center.urls")),
+    path("", include("webhooks.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("api/v1/", api.urls),
     path("", include("api.urls")),

@@ -115,6 +115,11 @@ class Agreement(models.Model):
         return f"{self.authorization_number} / {self.license_number}"
 
     @property
+    def email_topic(self) -> str:
+        """The outbox's name for emails about this agreement (its Emails list reads them)."""
+        return f"agreement:{self.public_id}"
+
+    @property
     def onboarded_customer(self) -> "Organization":
         """The customer organization, for code that has checked the customer took charge."""
         if self.customer_organization is None:

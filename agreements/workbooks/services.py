@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.access import agreement_writable
+from agreements.events import bulk_upload_event
 from agreements.models import Agreement, BulkImport
 from agreements.subscribers.services.assignments import (
     BulkAssignError,
@@ -54,6 +55,18 @@ def bulk_import_finish(bulk_import: BulkImport, status: str, message: str, **cha
     for name, value in changes.items():
         setattr(bulk_import, name, value)
     bulk_import.save(update_fields=["status", "message", "finished_at", "processed_rows", *changes])
+    bulk_upload_event(
+        agreement=bulk_import.agreement,
+        data={
+            "id": bulk_import.public_id,
+            "kind": bulk_import.kind,
+            "file_name": bulk_import.file_name,
+            "status": bulk_import.status,
+            "rows": bulk_import.total_rows,
+            "errors": bulk_import.error_count,
+            "message": str(message),
+        },
+    )
 
 
 def bulk_import_no_access(bulk_import: BulkImport) -> None:

@@ -58,6 +58,11 @@ class Action(models.TextChoices):
     BENEFIT_UNASSIGNED = "benefit.unassigned", _("Benefit assignment removed")
     BENEFIT_ACTIVATED = "benefit.activated", _("Benefit activated")
     RATE_LIMIT_REACHED = "security.rate_limit_reached", _("Too many requests: paused")
+    WEBHOOK_ENDPOINT_ADDED = "webhook.endpoint_added", _("Webhook endpoint added")
+    WEBHOOK_ENDPOINT_CHANGED = "webhook.endpoint_changed", _("Webhook endpoint changed")
+    WEBHOOK_ENDPOINT_REMOVED = "webhook.endpoint_removed", _("Webhook endpoint removed")
+    WEBHOOK_SECRET_ROLLED = "webhook.secret_rolled", _("Webhook signing secret replaced")
+    WEBHOOK_REDELIVERED = "webhook.redelivered", _("Webhook event sent again")
     SUBSCRIPTION_RECLAIM_WARNED = (
         "subscription.reclaim_warned",
         _("Subscriber warned the subscription will be removed"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "licensing_center",
     "api",
     "command_center",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -327,12 +328,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.sessions_expired_clear",
         "schedule": crontab(minute=17),
     },
+    # Webhook deliveries whose retry is due, or whose task was lost, are queued again.
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": env.float("WEBHOOKS_SWEEP_EVERY", default=30.0),
+    },
     # Support benefits whose activation delay has passed become active.
     "benefits-support-activation": {
         "task": "benefits.tasks.support_activations_run",
         "schedule": crontab(minute="*/15"),
     },
 }
+# Webhooks: only public https hosts unless a test or a developer allows private addresses.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Certificate authorities that receivers' certificates must chain to (default: certifi's).
+WEBHOOKS_CA_BUNDLE = env.str("WEBHOOKS_CA_BUNDLE", default="")
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)
+WEBHOOKS_RESPONSE_CAP = 64 * 1024
+# Seconds between a failed attempt and the next: 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h,
+# then the delivery is marked failed (Redeliver sends it again).
+WEBHOOKS_RETRY_DELAYS = env.list(
+    "WEBHOOKS_RETRY_DELAYS", cast=int, default=[10, 60, 300, 1800, 7200, 21600, 43200]
+)
+
 NOTIFICATION_SWEEP_GRACE = env.int("NOTIFICATION_SWEEP_GRACE", default=60)
 NOTIFICATION_SWEEP_BATCH = 1000
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)

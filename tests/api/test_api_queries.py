@@ -70,7 +70,7 @@ def test_the_agreement_list_costs_the_same_for_10_and_1000_agreements(side):
 
 def test_levels_and_subscribers_cost_the_same_for_10_and_1000_subscribers():
     level = SubscriptionLevel.objects.get(code="vs-enterprise")
-    counts = {"levels": [], "subscribers": [], "filtered": []}
+    counts = {"levels": [], "subscribers": [], "filtered": [], "usage": [], "emails": []}
     for rows in (10, 1000):
         customer, boss = _customer()
         agreement = AgreementFactory(customer_organization=customer)
@@ -98,6 +98,9 @@ def test_levels_and_subscribers_cost_the_same_for_10_and_1000_subscribers():
         counts["filtered"].append(
             _queries(client, f"{base}/subscribers", q="last", sort="-sign_in_email", limit=500)
         )
+        counts["usage"].append(_queries(client, f"{base}/usage"))
+        # Each subscriber was emailed: the Emails list has `rows` rows.
+        counts["emails"].append(_queries(client, f"{base}/emails", limit=500))
     for name, (small, large) in counts.items():
         assert small == large, (name, small, large)
 
@@ -121,4 +124,27 @@ def test_the_history_costs_the_same_for_10_and_1000_entries():
         client = ApiClient(token_for(boss, customer, scope="read"))
         path = f"/api/v1/agreements/{agreement.public_id}/history"
         counts.append(_queries(client, path, limit=500))
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("side", ["customer", "partner"])
+def test_the_partner_links_cost_the_same_for_10_and_1000_partners(side):
+    counts = []
+    for rows in (10, 1000):
+        customer, boss = _customer()
+        agreement = AgreementFactory(customer_organization=customer)
+        AgreementLineFactory(agreement=agreement)
+        AgreementAdminFactory(agreement=agreement, user=boss)
+        partners = PartnerOrganizationFactory.create_batch(rows)
+        for partner in partners:
+            PartnerLinkFactory(agreement=agreement, partner_organization=partner)
+        partner_owner = UserFactory()
+        MembershipFactory(organization=partners[0], user=partner_owner, role=Role.OWNER)
+        secret = (
+            token_for(boss, customer, scope="read")
+            if side == "customer"
+            else token_for(partner_owner, partners[0], scope="read")
+        )
+        path = f"/api/v1/agreements/{agreement.public_id}/partner-links"
+        counts.append(_queries(ApiClient(secret), path))
     assert counts[0] == counts[1], counts

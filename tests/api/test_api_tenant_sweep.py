@@ -16,6 +16,9 @@ from agreements.models import PartnerLink
 from agreements.subscribers.services.assignments import subscription_assign
 from agreements.subscribers.services.seats import SubscriberDetails
 from api.models import ApiToken
+from benefits.catalogue import catalogue_install_current
+from benefits.models import BenefitPackage
+from benefits.services import benefit_assign, package_purchase
 from portal.tenancy.models import Role
 
 from ..conftest import actor_of
@@ -26,6 +29,7 @@ from ..factories import (
     MembershipFactory,
     OrganizationFactory,
     PartnerLinkFactory,
+    PartnerMembershipFactory,
     PartnerOrganizationFactory,
     UserFactory,
 )
@@ -33,8 +37,24 @@ from .conftest import ApiClient, token_for
 
 pytestmark = pytest.mark.django_db
 
-WATCHED_APPS = ("accounts", "tenancy", "audit", "agreements", "benefits", "notifications", "api")
-MARKERS = ["Victim Industries", "V990011223", "victim-industries.example", "Valentina"]
+WATCHED_APPS = (
+    "accounts",
+    "tenancy",
+    "audit",
+    "agreements",
+    "benefits",
+    "notifications",
+    "api",
+    "webhooks",
+)
+MARKERS = [
+    "Victim Industries",
+    "V990011223",
+    "victim-industries.example",
+    "Valentina",
+    "Victim Partners",
+    "victim-partners.example",
+]
 SUBSCRIBER = {
     "first_name": "Intruding",
     "last_name": "Person",
@@ -60,8 +80,24 @@ def _owner_of(organization, email):
     return user
 
 
+def _victim_partner(agreement, capture) -> dict:
+    """A partner of the victim's agreement, with benefits and a seat of one assigned."""
+    partner = PartnerOrganizationFactory(name="Victim Partners")
+    owner = _owner_of(partner, "owner@victim-partners.example")
+    PartnerMembershipFactory(organization=partner, level="silver")
+    link = PartnerLinkFactory(agreement=agreement, partner_organization=partner)
+    catalogue_install_current()
+    with capture(execute=True):
+        purchase = package_purchase(
+            actor=actor_of(owner, partner), package=BenefitPackage.objects.get(code="action-pack")
+        )
+    benefit = purchase.benefits.get(product__code="vs-professional")
+    assignment = benefit_assign(actor=actor_of(owner, partner), benefit=benefit, user=owner)
+    return {"link": link, "benefit": benefit, "assignment": assignment}
+
+
 @pytest.fixture
-def victim():
+def victim(django_capture_on_commit_callbacks):
     customer = OrganizationFactory(name="Victim Industries", is_customer=True)
     boss = _owner_of(customer, "boss@victim-industries.example")
     agreement = AgreementFactory(
@@ -82,7 +118,13 @@ def victim():
             sign_in_email="valentina@victim-industries.example",
         ),
     )
-    return {"customer": customer, "boss": boss, "agreement": agreement, "sub": subscription}
+    return {
+        "customer": customer,
+        "boss": boss,
+        "agreement": agreement,
+        "sub": subscription,
+        **_victim_partner(agreement, django_capture_on_commit_callbacks),
+    }
 
 
 def _intruders(victim) -> dict[str, str | None]:
@@ -123,8 +165,16 @@ def _operations(client) -> list[tuple[str, str]]:
 
 
 def _call(client: ApiClient, method: str, path: str, victim, etag: str):
-    url = path.format(agreement_id=victim["agreement"].public_id, subscriber_id=victim["sub"].guid)
+    url = path.format(
+        agreement_id=victim["agreement"].public_id,
+        subscriber_id=victim["sub"].guid,
+        link_id=victim["link"].public_id,
+        benefit_id=victim["benefit"].public_id,
+        assignment_id=victim["assignment"].public_id,
+    )
     body = {"subscribers": [SUBSCRIBER]} if url.endswith("/bulk") else SUBSCRIBER
+    if url.endswith("/assignments"):
+        body = {"email": SUBSCRIBER["sign_in_email"]}
     headers = {"If-Match": etag, "Idempotency-Key": f"sweep-{method}-{path}"}
     if method == "get":
         return client.get(url)
@@ -147,7 +197,7 @@ def test_no_token_reaches_a_foreign_agreement_through_any_operation(victim, caps
             response = _call(client, method, path, victim, etag)
             probes += 1
             where = f"{method.upper()} {path} as {label}"
-            names_victim = "{agreement_id}" in path
+            names_victim = "{agreement_id}" in path or "{benefit_id}" in path
             allowed = {401} if secret is None or "token" in label else {404}
             if names_victim and response.status_code not in allowed:
                 problems.append(f"{where}: {response.status_code}")
@@ -162,7 +212,7 @@ def test_no_token_reaches_a_foreign_agreement_through_any_operation(victim, caps
             f"\nAPI tenant sweep: {len(operations)} operations, {len(intruders)} intruders, "
             f"{probes} probes, {len(problems)} problems"
         )
-    assert len(operations) >= 9
+    assert len(operations) >= 20
     assert problems == [], "\n".join(problems)
 
 

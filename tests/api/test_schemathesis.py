@@ -19,8 +19,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from agreements.models import PartnerLink
 from agreements.subscribers.services.assignments import subscription_assign
 from agreements.subscribers.services.seats import SubscriberDetails
+from benefits.catalogue import catalogue_install_current
+from benefits.models import BenefitPackage
+from benefits.services import benefit_assign, package_purchase
 
 from ..conftest import actor_of
 from ..factories import (
@@ -29,6 +33,9 @@ from ..factories import (
     AgreementLineFactory,
     MembershipFactory,
     OrganizationFactory,
+    PartnerLinkFactory,
+    PartnerMembershipFactory,
+    PartnerOrganizationFactory,
     UserFactory,
 )
 from ..figures import figure_record
@@ -88,7 +95,31 @@ def _examples(strategy, label: str, headers: dict, figures: dict, failures: list
     run()
 
 
-def test_every_operation_answers_as_its_schema_says(wsgi_app):
+def _partner_with_benefits(agreement, capture) -> dict:
+    partner = PartnerOrganizationFactory()
+    owner = UserFactory()
+    MembershipFactory(organization=partner, user=owner, role="owner")
+    PartnerMembershipFactory(organization=partner, level="silver")
+    link = PartnerLinkFactory(
+        agreement=agreement, partner_organization=partner, status=PartnerLink.Status.PENDING
+    )
+    catalogue_install_current()
+    with capture(execute=True):
+        purchase = package_purchase(
+            actor=actor_of(owner, partner), package=BenefitPackage.objects.get(code="action-pack")
+        )
+    benefit = purchase.benefits.get(product__code="vs-professional")
+    assignment = benefit_assign(actor=actor_of(owner, partner), benefit=benefit, user=owner)
+    return {
+        "org": partner,
+        "owner": owner,
+        "link": link,
+        "benefit": benefit,
+        "assignment": assignment,
+    }
+
+
+def test_every_operation_answers_as_its_schema_says(wsgi_app, django_capture_on_commit_callbacks):
     customer = OrganizationFactory(is_customer=True)
     boss = UserFactory()
     MembershipFactory(organization=customer, user=boss, role="owner")
@@ -104,8 +135,17 @@ def test_every_operation_answers_as_its_schema_says(wsgi_app):
         ),
     )
     headers = {"Authorization": f"Bearer {token_for(boss, customer)}"}
+    partner = _partner_with_benefits(agreement, django_capture_on_commit_callbacks)
+    # Benefits are a partner's: their operations run with the partner's token.
+    partner_headers = {"Authorization": f"Bearer {token_for(partner['owner'], partner['org'])}"}
     schema = openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
-    known = {"agreement_id": str(agreement.public_id), "subscriber_id": str(subscription.guid)}
+    known = {
+        "agreement_id": str(agreement.public_id),
+        "subscriber_id": str(subscription.guid),
+        "link_id": str(partner["link"].public_id),
+        "benefit_id": str(partner["benefit"].public_id),
+        "assignment_id": str(partner["assignment"].public_id),
+    }
     figures = {"operations": 0, "examples": 0, "checks passed": 0, "checks failed": 0}
     failures: list[str] = []
 
@@ -119,8 +159,9 @@ def test_every_operation_answers_as_its_schema_says(wsgi_app):
                 path_parameters={name: known[name] for name in names},
             )
 
-            _examples(strategy, f"{operation.label} ({mode})", headers, figures, failures)
+            who = partner_headers if "/benefits" in operation.path else headers
+            _examples(strategy, f"{operation.label} ({mode})", who, figures, failures)
 
     figure_record("schemathesis: " + ", ".join(f"{n} {name}" for name, n in figures.items()))
-    assert figures["operations"] >= 9
+    assert figures["operations"] >= 20
     assert failures == [], "\n\n".join(failures[:10])

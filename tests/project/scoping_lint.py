@@ -31,6 +31,7 @@ APP_DIRS = (
     "notifications",
     "licensing_center",
     "command_center",
+    "webhooks",
 )
 ROOTS = ("tenancy.Organization", "agreements.Agreement")
 
@@ -98,6 +99,7 @@ def tenant_models() -> dict[str, type[models.Model]]:
         "notifications",
         "portal",
         "command_center",
+        "webhooks",
     }
     candidates = [model for model in apps.get_models() if model._meta.app_label in ours]
     changed = True

@@ -31,6 +31,7 @@ from benefits.models import Benefit, BenefitAssignment, BenefitPackage, ProductK
 from benefits.services import benefit_assign, package_purchase
 from command_center.models import AgreementTag, Tag
 from portal.tenancy.models import Invitation, Membership, Role
+from webhooks.services import webhook_endpoint_create, webhook_ping
 
 from ..conftest import actor_of
 from ..factories import (
@@ -61,6 +62,7 @@ WATCHED_APPS = (
     "notifications",
     "api",
     "command_center",
+    "webhooks",
 )
 
 
@@ -148,6 +150,13 @@ def _victims(capture) -> Victims:
     api_token, _secret = api_token_create(
         actor=actor_of(boss, customer), name="Victim Nightly Sync", scope="write"
     )
+    endpoint = webhook_endpoint_create(
+        actor=actor_of(boss, customer),
+        url="https://hooks.victim-industries.example/portal",
+        events=["subscription.assigned"],
+    )
+    # Written, not sent: the test's transaction never commits it to a worker.
+    delivery = webhook_ping(actor=actor_of(boss, customer), endpoint=endpoint)
 
     return Victims(
         params={
@@ -161,6 +170,8 @@ def _victims(capture) -> Victims:
             "benefit": keyed.public_id,
             "assignment": assignment.public_id,
             "api_token": api_token.public_id,
+            "webhook_endpoint": endpoint.public_id,
+            "webhook_delivery": delivery.public_id,
         },
         markers=[
             "Victim Industries",
@@ -199,6 +210,9 @@ def _victims(capture) -> Victims:
             *BenefitAssignment.objects.filter(benefit__organization=partner),
             *ProductKey.objects.filter(benefit__organization=partner),
             api_token,
+            endpoint,
+            delivery,
+            delivery.event,
         ],
     )
 
@@ -218,12 +232,18 @@ FILL = {
     ("api", "subscriber_id"): "subscription",
     ("api_tokens", "public_id"): "api_token",
     ("command_center", "public_id"): "agreement",
+    ("api", "link_id"): "partner_link",
+    ("api", "benefit_id"): "benefit",
+    ("api", "assignment_id"): "assignment",
+    ("webhooks", "public_id"): "webhook_endpoint",
 }
 FILL_BY_NAME = {
     "tenancy:membership_permissions": {"public_id": "membership"},
     "tenancy:membership_remove": {"public_id": "membership"},
     "tenancy:invitation_revoke": {"public_id": "invitation"},
     "tenancy:invitation_resend": {"public_id": "invitation"},
+    "webhooks:delivery": {"public_id": "webhook_delivery"},
+    "webhooks:delivery_redeliver": {"public_id": "webhook_delivery"},
 }
 # Parameters that are capabilities (signed tokens) or catalogue data, not tenant objects.
 LITERALS = {

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements.events import partner_link_event
 from agreements.models import (
     AdminRole,
     Agreement,
@@ -32,6 +33,7 @@ from portal.limits import actor_subjects
 from portal.tenancy.context import Actor, actor_build
 from portal.tenancy.models import Membership, Organization, Role
 from portal.tenancy.services import membership_join, organization_create
+from webhooks.events import EventType
 
 # The same answer whichever of the three values is wrong: the form reveals nothing.
 CLAIM_MISMATCH_MESSAGE = gettext_lazy(
@@ -186,6 +188,10 @@ def _partner_link_create(
             "method": method,
             "ends_on": ends_on.isoformat() if ends_on else None,
         },
+    )
+    partner_link_event(
+        link=link,
+        type=EventType.PARTNER_LINK_PENDING if pending else EventType.PARTNER_LINK_ADDED,
     )
     if pending:
         partner_request_notify(link=link)

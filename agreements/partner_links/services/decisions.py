@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.access import AgreementAccess, agreement_access
+from agreements.events import partner_link_event
 from agreements.models import Agreement, PartnerLink
 from agreements.partner_links.services.claims import ends_on_check
 from agreements.partner_links.services.notify import access_changed_notify, partner_removed_notify
@@ -15,6 +16,7 @@ from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor
 from portal.tenancy.models import Organization
+from webhooks.events import EventType
 
 
 def _customer_organization(
@@ -62,6 +64,7 @@ def partner_link_remove(*, actor: Actor, link: PartnerLink) -> None:
     link.removed_by = actor.signed_in_user
     link.save(update_fields=["status", "removed_at", "removed_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_REMOVED)
+    partner_link_event(link=link, type=EventType.PARTNER_LINK_REMOVED)
     partner_removed_notify(link=link)
     access_changed_notify(link=link, change="removed", by=actor)
 
@@ -77,6 +80,7 @@ def partner_link_approve(*, actor: Actor, link: PartnerLink) -> PartnerLink:
     link.decided_by = actor.signed_in_user
     link.save(update_fields=["status", "decided_at", "decided_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_APPROVED)
+    partner_link_event(link=link, type=EventType.PARTNER_LINK_ADDED)
     access_changed_notify(link=link, change="approved", by=actor)
     return link
 
@@ -93,6 +97,7 @@ def partner_link_decline(*, actor: Actor, link: PartnerLink) -> PartnerLink:
     link.decided_by = link.removed_by = actor.signed_in_user
     link.save(update_fields=["status", "decided_at", "decided_by", "removed_at", "removed_by"])
     partner_link_record(actor=actor, link=link, action=Action.PARTNER_DECLINED)
+    partner_link_event(link=link, type=EventType.PARTNER_LINK_REMOVED)
     access_changed_notify(link=link, change="declined", by=actor)
     return link
 

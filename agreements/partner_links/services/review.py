@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from agreements.events import partner_link_event
 from agreements.models import PartnerLink
 from agreements.partner_links.services.decisions import partner_link_locked, partner_link_record
 from agreements.partner_links.services.notify import (
@@ -20,6 +21,7 @@ from notifications.models import Notification
 from notifications.services import notification_enqueue
 from portal.audit.models import Action
 from portal.tenancy.context import ANONYMOUS
+from webhooks.events import EventType
 
 # Reminders go to both sides this many days before a partner's access ends.
 ENDING_REMINDER_DAYS = (30, 7, 1)
@@ -77,6 +79,7 @@ def _link_close(*, link_id: int, status: str) -> int:
         link=link,
         action=Action.PARTNER_REQUEST_EXPIRED if expired else Action.PARTNER_ACCESS_ENDED,
     )
+    partner_link_event(link=link, type=EventType.PARTNER_LINK_REMOVED)
     access_changed_notify(link=link, change="request_expired" if expired else "ended", by=None)
     return 1
 

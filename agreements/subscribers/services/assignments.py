@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements.events import seats_running_out_event, subscriber_data, subscriptions_event
 from agreements.models import Agreement, AgreementLine, Subscription, SubscriptionLevel
 from agreements.subscribers.services.seats import (
     REASSIGN_AFTER,
@@ -26,6 +27,7 @@ from notifications.services import NotificationDraft, notification_enqueue_many
 from portal.audit.models import Action
 from portal.audit.services import audit_record
 from portal.tenancy.context import Actor
+from webhooks.events import EventType
 
 
 class BulkAssignError(Exception):
@@ -51,6 +53,12 @@ def subscription_assign(
     seat_occupy(subscription, now)
     subscription.save()
     count_change({line.pk: 1})
+    subscriptions_event(
+        agreement=agreement,
+        type=EventType.SUBSCRIPTION_ASSIGNED,
+        subscribers=[subscriber_data(subscription, level.code)],
+    )
+    seats_running_out_event(agreement=agreement, line_deltas={line.pk: 1})
     audit_record(
         actor=actor,
         organization=actor.organization,
@@ -111,6 +119,13 @@ def subscriptions_assign_bulk(
         for subscription in chosen:
             deltas[subscription.line_id] = deltas.get(subscription.line_id, 0) + 1
         count_change(deltas)
+        codes = {line.pk: line.level.code for line in lines.values()}
+        subscriptions_event(
+            agreement=agreement,
+            type=EventType.SUBSCRIPTION_ASSIGNED,
+            subscribers=[subscriber_data(row, codes[row.line_id]) for row in chosen],
+        )
+        seats_running_out_event(agreement=agreement, line_deltas=deltas)
         audit_record(
             actor=actor,
             organization=actor.organization,
@@ -161,6 +176,12 @@ def subscription_update(
     changed = sorted(name for name, value in before.items() if value != getattr(details, name))
     if level_changed:
         changed = sorted([*changed, "level"])
+        seats_running_out_event(agreement=agreement, line_deltas={lines[level.pk].pk: 1})
+    subscriptions_event(
+        agreement=agreement,
+        type=EventType.SUBSCRIPTION_CHANGED,
+        subscribers=[{**subscriber_data(subscription, level.code), "changed": changed}],
+    )
     audit_record(
         actor=actor,
         organization=actor.organization,
@@ -222,6 +243,12 @@ def subscriptions_remove(
         .filter(agreement=agreement, pk__in=[subscription.pk for subscription in subscriptions])
     )
     deltas: dict[int, int] = {}
+    codes = dict(AgreementLine.objects.filter(pk__in=line_ids).values_list("pk", "level__code"))
+    subscriptions_event(
+        agreement=agreement,
+        type=EventType.SUBSCRIPTION_REMOVED,
+        subscribers=[subscriber_data(row, codes[row.line_id]) for row in rows],
+    )
     for subscription in rows:
         audit_record(
             actor=actor,
@@ -310,6 +337,7 @@ def _subscribers_notify(
                     "contact_email": agreement.subscriber_contact_email,
                 },
                 organization=agreement.customer_organization,
+                topic=agreement.email_topic,
             )
             for subscription in subscriptions
         ]
