@@ -21,17 +21,13 @@ from django.urls import reverse
 from tests.figures import figure_record
 
 ROOT = Path(__file__).resolve().parents[2]
+# What makemessages reads: the project's apps (each top-level folder with an apps.py, so a
+# new app is read without anyone listing it), the templates and the catalogue.
 SOURCES = (
     "manage.py",
-    "portal",
-    "agreements",
-    "benefits",
-    "notifications",
-    "licensing_center",
-    "api",
-    "command_center",
     "templates",
     "locale",
+    *sorted(path.parent.name for path in ROOT.glob("*/apps.py")),
 )
 # A sign of high punctuation after a word, with no non-breaking (or narrow) space before it,
 # ending a word group (not "https://", "12:30", "%(name)s:%(x)s").
