@@ -5,7 +5,7 @@ import base64
 import json
 from collections.abc import Sequence
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .problems import Problem
@@ -60,3 +60,10 @@ def keyset_page(
         return page, None
     page = page[:limit]
     return page, cursor_encode([getattr(page[-1], key) for key in keys])
+
+
+def newest_first_page(rows: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """A page of rows by creation time, newest first (history, emails): the keyset is the
+    creation time and the primary key."""
+    rows = rows.annotate(k_at=F("created_at"), k_id=F("pk"))
+    return keyset_page(rows, keys=["k_at", "k_id"], cursor=cursor, limit=limit, descending=True)

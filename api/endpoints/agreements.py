@@ -10,7 +10,7 @@ from agreements.access import AgreementAccess
 from agreements.models import Agreement, AgreementAdmin, PartnerLink
 from agreements.selectors import agreement_history, agreement_list
 
-from ..paging import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, newest_first_page
 from ..schemas import (
     AgreementOut,
     AgreementPage,
@@ -120,9 +120,8 @@ def history_list(
     agreement, access = agreement_for(request, agreement_id)
     if not access.is_customer:
         raise Http404
-    rows = agreement_history(agreement=agreement).annotate(k_at=F("created_at"), k_id=F("pk"))
-    page, next_cursor = keyset_page(
-        rows, keys=["k_at", "k_id"], cursor=cursor, limit=limit, descending=True
+    page, next_cursor = newest_first_page(
+        agreement_history(agreement=agreement), cursor=cursor, limit=limit
     )
     return HistoryPage(
         items=[

@@ -3,13 +3,12 @@ the emails sent to its subscribers."""
 
 from uuid import UUID
 
-from django.db.models import F
 from ninja import Query, Router
 
 from agreements.selectors import agreement_email_list
 from agreements.usage.selectors import maximum_usage
 
-from ..paging import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, newest_first_page
 from ..schemas import EmailOut, EmailPage, LevelUsageMonthOut, LevelUsageOut
 from .common import ERRORS, agreement_for
 
@@ -47,9 +46,8 @@ def emails_list(
     """The emails sent to the agreement's subscribers, newest first, each with its status
     (delivered, bounced... as the mail provider reports)."""
     agreement, _access = agreement_for(request, agreement_id)
-    rows = agreement_email_list(agreement=agreement).annotate(k_at=F("created_at"), k_id=F("pk"))
-    page, next_cursor = keyset_page(
-        rows, keys=["k_at", "k_id"], cursor=cursor, limit=limit, descending=True
+    page, next_cursor = newest_first_page(
+        agreement_email_list(agreement=agreement), cursor=cursor, limit=limit
     )
     return EmailPage(
         items=[
