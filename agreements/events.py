@@ -7,8 +7,10 @@ transaction: the events are written in it, and delivered once it commits.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from portal.tenancy.models import Organization
 from webhooks.events import EventType
@@ -20,16 +22,15 @@ from .models import Agreement, AgreementLine, PartnerLink, Subscription
 RUNNING_OUT_SHARE = 0.1
 
 
-def agreement_audience(agreement: Agreement) -> list[Organization]:
+def agreement_audience(agreement: Agreement) -> QuerySet[Organization]:
+    """The organizations that see the agreement now: its customer, and the partners whose
+    link grants access (agreements/access.py's rows). A query, evaluated by the caller."""
     # scoping: the access rule's links, for an agreement the calling service already scoped
-    partners = Organization.objects.filter(
-        # scoping: the access rule itself (links granting access), for this scoped agreement
-        pk__in=PartnerLink.objects.granting_access()
-        .filter(agreement=agreement)
-        .values("partner_organization")
+    partners = PartnerLink.objects.granting_access().filter(agreement=agreement)
+    # scoping: the customer and those partners of the agreement the service already scoped
+    return Organization.objects.filter(
+        Q(pk=agreement.customer_organization_id) | Q(pk__in=partners.values("partner_organization"))
     )
-    customer = [agreement.onboarded_customer] if agreement.customer_organization_id else []
-    return [*customer, *partners]
 
 
 def agreement_data(agreement: Agreement) -> dict[str, Any]:
@@ -62,15 +63,14 @@ def subscriptions_event(
     *,
     agreement: Agreement,
     type: EventType,
-    subscribers: list[dict[str, Any]],
-    audience: list[Organization] | None = None,
+    subscribers: Callable[[], list[dict[str, Any]]],
 ) -> int:
-    if not subscribers:
-        return 0
+    """`subscribers` builds the event's subscribers when an endpoint wants them (before the
+    caller clears a removed seat: it is called at once, inside this function)."""
     return webhook_event_record(
-        organizations=agreement_audience(agreement) if audience is None else audience,
+        organizations=agreement_audience(agreement),
         type=type,
-        data={"agreement": agreement_data(agreement), "subscribers": subscribers},
+        data=lambda: {"agreement": agreement_data(agreement), "subscribers": subscribers()},
     )
 
 
@@ -105,7 +105,7 @@ def seats_running_out_event(*, agreement: Agreement, line_deltas: dict[int, int]
     return webhook_event_record(
         organizations=agreement_audience(agreement),
         type=EventType.SEATS_RUNNING_OUT,
-        data={"agreement": agreement_data(agreement), "levels": levels},
+        data=lambda: {"agreement": agreement_data(agreement), "levels": levels},
     )
 
 
@@ -120,7 +120,7 @@ def partner_link_event(*, link: PartnerLink, type: EventType) -> int:
     return webhook_event_record(
         organizations=audience,
         type=type,
-        data={
+        data=lambda: {
             "agreement": agreement_data(agreement),
             "partner_link": {
                 "id": link.public_id,
@@ -138,5 +138,5 @@ def bulk_upload_event(*, agreement: Agreement, data: dict[str, Any]) -> int:
     return webhook_event_record(
         organizations=agreement_audience(agreement),
         type=EventType.BULK_UPLOAD_FINISHED,
-        data={"agreement": agreement_data(agreement), "upload": data},
+        data=lambda: {"agreement": agreement_data(agreement), "upload": data},
     )

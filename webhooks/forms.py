@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .addresses import url_problem
 from .events import SUBSCRIBABLE
 
 
@@ -30,10 +29,3 @@ class WebhookEndpointForm(forms.Form):
         initial=True,
         help_text=_("Switched off, the endpoint is sent nothing; events are not kept for it."),
     )
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        problem = url_problem(url)
-        if problem:
-            raise forms.ValidationError(problem)
-        return url

@@ -4,7 +4,7 @@ import base64
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from datetime import timedelta
 from functools import partial
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -148,29 +149,37 @@ def _body(event: WebhookEvent, organization: Organization, data: dict[str, Any])
 
 
 def webhook_event_record(
-    *, organizations: Iterable[Organization], type: EventType, data: dict[str, Any]
+    *,
+    organizations: QuerySet[Organization] | Iterable[Organization],
+    type: EventType,
+    data: Callable[[], dict[str, Any]],
 ) -> int:
     """Record an event for every organization in `organizations` with an active endpoint
     that subscribes to it, in the caller's transaction (the outbox): it is delivered once
-    that commits, and not at all if it rolls back. Returns how many deliveries were queued."""
-    by_org = {organization.pk: organization for organization in organizations if organization}
-    if not by_org:
-        return 0
+    that commits, and not at all if it rolls back. `data` is called only when some endpoint
+    wants the event, so a change nobody listens to costs one query. Returns how many
+    deliveries were queued."""
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(organization__in=by_org, is_active=True)
+        for endpoint in WebhookEndpoint.objects.filter(
+            organization__in=organizations, is_active=True
+        ).select_related("organization")
         if type in endpoint.events
     ]
-    deliveries: list[WebhookDelivery] = []
-    for organization_id in dict.fromkeys(endpoint.organization_id for endpoint in endpoints):
-        event = WebhookEvent(organization_id=organization_id, type=type)
-        event.body = _body(event, by_org[organization_id], data)
-        event.save()
-        deliveries += [
-            WebhookDelivery(event=event, endpoint=endpoint)
-            for endpoint in endpoints
-            if endpoint.organization_id == organization_id
-        ]
+    if not endpoints:
+        return 0
+    payload = data()
+    events: dict[int, WebhookEvent] = {}
+    for endpoint in endpoints:
+        if endpoint.organization_id not in events:
+            event = WebhookEvent(organization_id=endpoint.organization_id, type=type)
+            event.body = _body(event, endpoint.organization, payload)
+            events[endpoint.organization_id] = event
+    WebhookEvent.objects.bulk_create(events.values())
+    deliveries = [
+        WebhookDelivery(event=events[endpoint.organization_id], endpoint=endpoint)
+        for endpoint in endpoints
+    ]
     created = WebhookDelivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
     if ids:

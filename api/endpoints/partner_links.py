@@ -57,8 +57,9 @@ def _decide(request, agreement_id: UUID, link_id: UUID, decision) -> PartnerLink
         decided = decision(actor=request.actor, link=link)
     except ValidationError as error:
         raise service_error(error) from error
-    link.refresh_from_db()
-    return _out(decided or link)
+    if decided is None:  # remove returns nothing: read the link as it now stands
+        decided = partner_link_get(agreement=agreement, public_id=link_id)
+    return _out(decided)
 
 
 @router.post(

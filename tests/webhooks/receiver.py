@@ -30,6 +30,8 @@ class Receiver:
     slow_seconds: float = 2.0
     sender_timeout: float = 1.0
     body: bytes = b"ok"
+    # Sent as the Location header (a redirect's target), when set.
+    location: str = ""
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,6 +74,8 @@ def _handler(receiver: Receiver):
             try:
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(receiver.body)))
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
                 self.wfile.write(receiver.body)
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):

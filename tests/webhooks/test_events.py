@@ -100,10 +100,12 @@ def test_an_endpoint_gets_only_the_events_it_chose_and_nothing_when_switched_off
     assert not WebhookDelivery.objects.filter(endpoint=off).exists()
 
 
-def test_an_organization_without_endpoints_gets_no_event_rows():
+def test_only_organizations_with_an_endpoint_get_event_rows():
     world = world_make()
+    endpoint_for(world.partner_owner, world.partner, URL + "/partner")
     world.assign("ana.martin@contoso.example")
-    assert not WebhookEvent.objects.exists()
+    assert _events(world.customer) == []
+    assert [event["type"] for event in _events(world.partner)] == ["subscription.assigned"]
 
 
 def test_a_change_and_a_removal_carry_the_subscriber(world):

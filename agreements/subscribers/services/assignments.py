@@ -56,7 +56,7 @@ def subscription_assign(
     subscriptions_event(
         agreement=agreement,
         type=EventType.SUBSCRIPTION_ASSIGNED,
-        subscribers=[subscriber_data(subscription, level.code)],
+        subscribers=lambda: [subscriber_data(subscription, level.code)],
     )
     seats_running_out_event(agreement=agreement, line_deltas={line.pk: 1})
     audit_record(
@@ -123,7 +123,7 @@ def subscriptions_assign_bulk(
         subscriptions_event(
             agreement=agreement,
             type=EventType.SUBSCRIPTION_ASSIGNED,
-            subscribers=[subscriber_data(row, codes[row.line_id]) for row in chosen],
+            subscribers=lambda: [subscriber_data(row, codes[row.line_id]) for row in chosen],
         )
         seats_running_out_event(agreement=agreement, line_deltas=deltas)
         audit_record(
@@ -180,7 +180,7 @@ def subscription_update(
     subscriptions_event(
         agreement=agreement,
         type=EventType.SUBSCRIPTION_CHANGED,
-        subscribers=[{**subscriber_data(subscription, level.code), "changed": changed}],
+        subscribers=lambda: [{**subscriber_data(subscription, level.code), "changed": changed}],
     )
     audit_record(
         actor=actor,
@@ -243,11 +243,14 @@ def subscriptions_remove(
         .filter(agreement=agreement, pk__in=[subscription.pk for subscription in subscriptions])
     )
     deltas: dict[int, int] = {}
-    codes = dict(AgreementLine.objects.filter(pk__in=line_ids).values_list("pk", "level__code"))
+
+    def removed() -> list[dict]:
+        codes = dict(AgreementLine.objects.filter(pk__in=line_ids).values_list("pk", "level__code"))
+        return [subscriber_data(row, codes[row.line_id]) for row in rows]
+
+    # Before the seats are cleared below: the event names who had them.
     subscriptions_event(
-        agreement=agreement,
-        type=EventType.SUBSCRIPTION_REMOVED,
-        subscribers=[subscriber_data(row, codes[row.line_id]) for row in rows],
+        agreement=agreement, type=EventType.SUBSCRIPTION_REMOVED, subscribers=removed
     )
     for subscription in rows:
         audit_record(
