@@ -59,7 +59,14 @@ def keyset_page(
     if len(page) <= limit:
         return page, None
     page = page[:limit]
-    return page, cursor_encode([getattr(page[-1], key) for key in keys])
+    last = page[-1]
+    # Model instances or `.values()` dicts.
+    values = (
+        [last[key] for key in keys]
+        if isinstance(last, dict)
+        else [getattr(last, key) for key in keys]
+    )
+    return page, cursor_encode(values)
 
 
 def newest_first_page(rows: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, str | None]:

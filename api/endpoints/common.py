@@ -28,13 +28,16 @@ def etag_of(out: Schema) -> str:
 
 
 def agreement_for(
-    request, agreement_id: UUID, *, write: bool = False
+    request, agreement_id: UUID, *, write: bool = False, with_lines: bool = True
 ) -> tuple[Agreement, AgreementAccess]:
     """The agreement the token's organization sees, and its access; 404 otherwise. A write
-    by a read-only partner is refused like the pages refuse it: as if nothing were there."""
+    by a read-only partner is refused like the pages refuse it: as if nothing were there.
+    `with_lines=False` for an operation that reads no line or level of the agreement."""
     if write:
         require_write(request)
-    agreement, access = agreement_get_with_access(actor=request.actor, public_id=agreement_id)
+    agreement, access = agreement_get_with_access(
+        actor=request.actor, public_id=agreement_id, with_lines=with_lines
+    )
     if write and not access.can_write:
         raise Http404
     return agreement, access
