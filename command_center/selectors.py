@@ -115,14 +115,14 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
 def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
     """Agreement lines with `year_peak`: the most seats assigned at once in the usage year."""
     first, last = usage_window(today)
+    # The highest in the window, read off the usage_line_peak index (not a Max over a year
+    # of rows): the same number.
     recorded_peak = (
         UsageSnapshot.objects.filter(  # scoping: lines of the scoped agreements
             line=OuterRef("pk"), day__gte=first, day__lte=last
         )
-        .order_by()
-        .values("line")
-        .annotate(peak=Max("max_assigned"))
-        .values("peak")
+        .order_by("-max_assigned", "-day")
+        .values("max_assigned")[:1]
     )
     return (
         AgreementLine.objects.select_related("level")  # scoping: prefetched for scoped rows

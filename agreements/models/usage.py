@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import F
 
 from .agreement import AgreementLine
 
@@ -26,6 +27,13 @@ class UsageSnapshot(models.Model):
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(fields=["line", "day"], name="%(app_label)s_%(class)s_unique"),
+        ]
+        indexes = [
+            # A line's peak of a period is the first row of this index inside the period:
+            # one or two index entries read, not a year of daily rows.
+            models.Index(
+                F("line"), F("max_assigned").desc(), F("day").desc(), name="usage_line_peak"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,170 @@
+"""The command center's rows, rendered in Python, as the subscribers grid's are
+(agreements/templatetags/subscriber_grid.py says why): through the template engine each of
+a page's fifty agreements, with a table of levels inside, was some 250 nodes with their own
+lookups, most of the page's time. Each row here is one str.format() over escaped values;
+the labels, formats and URLs that are the same on every row are worked out once a page.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
+
+from portal.dates import date_display, datetime_display
+
+register = template.Library()
+
+ROW = (
+    "<tr>"
+    '<td><a href="{overview_url}">{customer}</a><br>'
+    '<a class="muted" href="{chart_url}">{chart_label}</a></td>'
+    '<td>{authorization_number}<br><span class="muted">{license_number}</span></td>'
+    '<td><span class="badge">{status}</span></td>'
+    '<td>{ends_on}<br><span class="muted">{days_left}</span></td>'
+    "<td>\n"
+    '        <table class="table table--compact">\n'
+    "          <thead><tr>{level_headers}</tr></thead>\n"
+    "          <tbody>\n{lines}          </tbody>\n"
+    "        </table>\n"
+    "      </td>"
+    "<td>{free}</td>"
+    "<td>{last_change}</td>"
+    "<td>{never_activated}</td>"
+    "<td>{last_seen}</td>"
+    "<td>{scope}</td>"
+    '<td><ul class="plain">{tags}</ul>'
+    '<a href="{tags_url}">{tags_label}</a></td>'
+    "</tr>"
+)
+LINE = (
+    "            <tr><td>{level}</td><td>{purchased}</td><td>{assigned}</td>"
+    "<td>{available}</td><td>{peak}</td></tr>\n"
+)
+TAG = '<li><span class="badge">{name}</span></li>'
+NOTHING = "—"
+# Reversed once per page; each row's URL swaps in its own public id.
+PLACEHOLDER = uuid.UUID(int=0)
+
+
+class _Urls:
+    """A page's URLs of each kind, reversed once with a placeholder id."""
+
+    def __init__(self) -> None:
+        self.placeholder = str(PLACEHOLDER)
+        self.patterns = {
+            name: escape(reverse(name, args=[PLACEHOLDER]))
+            for name in (
+                "agreements:overview",
+                "command_center:usage_chart",
+                "command_center:agreement_tags",
+            )
+        }
+
+    def __call__(self, name: str, public_id) -> str:
+        return self.patterns[name].replace(self.placeholder, str(public_id))
+
+
+def _level_headers() -> str:
+    labels = (
+        gettext("Level"),
+        gettext("Purchased"),
+        gettext("Assigned"),
+        gettext("Free"),
+        gettext("Peak of the year"),
+    )
+    return "".join(f'<th scope="col">{escape(label)}</th>' for label in labels)
+
+
+def _days_left(days: int) -> str:
+    if days < 0:
+        return escape(gettext("Ended"))
+    return escape(
+        ngettext("%(counter)s day left", "%(counter)s days left", days) % {"counter": days}
+    )
+
+
+class _Once(dict):
+    """A page's formatted values, each worked out once (levels and dates repeat)."""
+
+    def __init__(self, format_value) -> None:
+        super().__init__()
+        self.format_value = format_value
+
+    def __missing__(self, key) -> str:
+        self[key] = value = self.format_value(key)
+        return value
+
+
+def _lines(agreement, levels: _Once) -> str:
+    return "".join(
+        LINE.format(
+            level=levels[line.level],
+            purchased=line.seats_purchased,
+            assigned=line.seats_assigned,
+            available=line.seats_available,
+            peak=line.year_peak,
+        )
+        for line in agreement.lines.all()
+    )
+
+
+@dataclass
+class _PageFormats:
+    """What a page works out once: URLs, the levels' headers, names and dates."""
+
+    urls: _Urls = field(default_factory=_Urls)
+    level_headers: str = field(default_factory=_level_headers)
+    levels: _Once = field(default_factory=lambda: _Once(lambda level: escape(level.name)))
+    dates: _Once = field(default_factory=lambda: _Once(lambda day: escape(date_display(day))))
+    times: _Once = field(
+        default_factory=lambda: _Once(lambda moment: escape(datetime_display(moment)))
+    )
+
+    def when(self, value: datetime.datetime | None) -> str:
+        return self.times[value] if value else NOTHING
+
+
+def _row(agreement, formats: _PageFormats) -> str:
+    urls = formats.urls
+    customer = escape(agreement.customer_name)
+    return ROW.format(
+        overview_url=urls("agreements:overview", agreement.public_id),
+        customer=customer,
+        chart_url=urls("command_center:usage_chart", agreement.public_id),
+        # The customer's name goes in escaped: the label's markup is ours.
+        chart_label=gettext('Use over time<span class="visually-hidden"> of %(customer)s</span>')
+        % {"customer": customer},
+        authorization_number=escape(agreement.authorization_number),
+        license_number=escape(agreement.license_number),
+        status=escape(str(agreement.get_status_display())),
+        ends_on=formats.dates[agreement.ends_on],
+        days_left=_days_left(agreement.days_left),
+        level_headers=formats.level_headers,
+        lines=_lines(agreement, formats.levels),
+        free=escape(
+            gettext("%(free)s (%(percent)s %%)")
+            % {"free": agreement.free, "percent": agreement.free_percent}
+        ),
+        last_change=formats.when(agreement.last_change),
+        never_activated=agreement.never_activated,
+        last_seen=formats.when(agreement.last_seen),
+        scope=escape(agreement.scope_label),
+        tags="".join(TAG.format(name=escape(tag.tag.name)) for tag in agreement.actor_tags),
+        tags_url=urls("command_center:agreement_tags", agreement.public_id),
+        tags_label=gettext('Tags<span class="visually-hidden"> of %(customer)s</span>')
+        % {"customer": customer},
+    )
+
+
+@register.simple_tag
+def command_center_rows(page) -> SafeString:
+    """The <tr> of each agreement of the page (annotated by the view: days_left,
+    scope_label)."""
+    formats = _PageFormats()
+    # Every value above went through escape() or is an int; the markup is ours.
+    return mark_safe("\n".join(_row(agreement, formats) for agreement in page))  # noqa: S308
