@@ -5,15 +5,16 @@ customer's administrators (super admin, admin or reader), or as a partner whose 
 access today (active, within its end date). A read-only partner, like a customer's reader,
 sees everything and changes nothing. `agreement_access_filter` is the rule as a query over
 many agreements (`Agreement.objects.visible_to`), `agreement_access` the same rule on one
-agreement; both are built from `_grants`, and tests/agreements/test_access_rule.py proves
-they agree.
+agreement, and `agreements_with_grants` with `granted_access` the same rule read in the query
+that loads the agreement; all are built from `_grants`, and
+tests/agreements/test_access_rule.py proves they agree.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .models import AgreementAdmin, PartnerLink
@@ -83,23 +84,56 @@ def agreement_access_filter(actor: "Actor") -> Q:
     return Q(as_admin, customer_organization=grants.organization) | Q(as_partner)
 
 
-def agreement_access(*, actor: "Actor", agreement: "Agreement") -> AgreementAccess | None:
-    """The rule on one agreement: the actor's access to it, or None."""
-    grants = _grants(actor)
-    if grants is None:
-        return None
-    if agreement.customer_organization_id == grants.organization.pk:
-        role = grants.admin_roles.filter(agreement=agreement).values_list("role", flat=True)
-        if found := role.first():
-            return AgreementAccess(found)
-    scope = grants.partner_links.filter(agreement=agreement).values_list("scope", flat=True)
-    match scope.first():
+def _access_of(role: str | None, scope: str | None) -> AgreementAccess | None:
+    """The access an admin role (counted only on the organization's own agreement) or else
+    a partner link's scope gives."""
+    if role:
+        return AgreementAccess(role)
+    match scope:
         case None:
             return None
         case PartnerLink.Scope.READ_ONLY:
             return AgreementAccess.PARTNER_READ_ONLY
         case _:
             return AgreementAccess.PARTNER
+
+
+def agreement_access(*, actor: "Actor", agreement: "Agreement") -> AgreementAccess | None:
+    """The rule on one agreement: the actor's access to it, or None."""
+    grants = _grants(actor)
+    if grants is None:
+        return None
+    role = None
+    if agreement.customer_organization_id == grants.organization.pk:
+        role = grants.admin_roles.filter(agreement=agreement).values_list("role", flat=True).first()
+    if role:
+        return AgreementAccess(role)
+    scope = grants.partner_links.filter(agreement=agreement).values_list("scope", flat=True)
+    return _access_of(None, scope.first())
+
+
+def agreements_with_grants(*, actor: "Actor", agreements: QuerySet) -> QuerySet:
+    """`agreements` with the actor's grants on each, for `granted_access`: the rule on one
+    agreement read in the query that reads the agreement, not in queries of its own."""
+    grants = _grants(actor)
+    if grants is None:
+        return agreements.none()
+    return agreements.annotate(
+        granted_role=Subquery(
+            grants.admin_roles.filter(agreement=OuterRef("pk")).values("role")[:1]
+        ),
+        granted_scope=Subquery(
+            grants.partner_links.filter(agreement=OuterRef("pk")).values("scope")[:1]
+        ),
+    )
+
+
+def granted_access(*, actor: "Actor", agreement: Any) -> AgreementAccess | None:
+    """The rule on an agreement read through `agreements_with_grants` (Any: the stubs
+    cannot see its annotations)."""
+    organization = actor.organization
+    own = organization is not None and agreement.customer_organization_id == organization.pk
+    return _access_of(agreement.granted_role if own else None, agreement.granted_scope)
 
 
 def agreement_writable(*, actor: "Actor", agreement: "Agreement") -> bool:

@@ -1,15 +1,13 @@
 """Who calls the API: a bearer token, acting as its organization through an `Actor` like the
 pages' (so the one access rule of agreements/access.py decides what it sees)."""
 
-import dataclasses
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
 from portal.limits import AttemptLimit
-from portal.tenancy.context import actor_build
+from portal.tenancy.context import actor_for_membership
 
 from .models import ApiToken
 from .problems import Problem
@@ -27,15 +25,11 @@ class TokenAuth(HttpBearer):
         api_token = api_token_authenticate(token)
         if api_token is None:
             return None
-        actor = actor_build(
-            user=api_token.created_by,
-            organization_id=api_token.organization_id,
+        actor = actor_for_membership(
+            api_token.membership,
             ip_address=request.META.get("REMOTE_ADDR"),
+            via_token=api_token.name,
         )
-        # A token whose maker left the organization acts for nobody.
-        if actor.organization is None or actor.organization.pk != api_token.organization_id:
-            return None
-        actor = dataclasses.replace(actor, via_token=api_token.name)
         try:
             api_rate_limit.enforce(actor=actor, organization=actor.organization, token=api_token.pk)
         except ValidationError as error:

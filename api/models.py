@@ -42,6 +42,12 @@ class ApiToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The maker's membership of the organization, which the token acts through (its role and
+    # permissions, read afresh at every use). Gone when the maker leaves: the token then acts
+    # for nobody.
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.READ)
     prefix = models.CharField(max_length=16, unique=True)

@@ -1,6 +1,7 @@
 import hmac
 from datetime import timedelta
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -24,16 +25,21 @@ def api_token_get(*, actor: Actor, public_id) -> ApiToken:
 
 def api_token_authenticate(raw: str) -> ApiToken | None:
     """The usable token this bearer value names, or None (unknown, wrong secret, revoked,
-    expired: the same None)."""
+    expired, its maker gone from the organization or deactivated: the same None)."""
     mark, _sep, rest = raw.partition("_")
     prefix, _sep, secret = rest.partition("_")
     if mark != TOKEN_MARK or not prefix or not secret:
         return None
     # scoping: the token is the tenant; its secret proves who is calling.
+    # With the membership it acts through, in the same query: one query names the caller.
     token = (
         ApiToken.objects.usable()
-        .select_related("organization", "created_by")
-        .filter(prefix=prefix)
+        .filter(
+            prefix=prefix,
+            membership__organization=F("organization"),
+            membership__user__is_active=True,
+        )
+        .select_related("membership__organization", "membership__user")
         .first()
     )
     if token is None or not hmac.compare_digest(token.secret_hash, secret_hash(secret)):

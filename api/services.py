@@ -28,6 +28,7 @@ def api_token_create(
     token = ApiToken.objects.create(
         organization=actor.acting_organization,
         created_by=actor.signed_in_user,
+        membership=actor.membership,
         name=name,
         scope=scope,
         expires_at=expires_at,

@@ -121,6 +121,20 @@ def actor_build(
     )
 
 
+def actor_for_membership(
+    membership: Membership, *, ip_address: str | None = None, via_token: str = ""
+) -> Actor:
+    """The actor of one membership and nothing else: an API token acts as its organization
+    only, never as the other organizations its maker belongs to."""
+    return Actor(
+        user=membership.user,
+        membership=membership,
+        memberships=(membership,),
+        ip_address=ip_address,
+        via_token=via_token,
+    )
+
+
 def actor_for_request(request: "HttpRequest") -> Actor:
     if not request.user.is_authenticated:
         return ANONYMOUS

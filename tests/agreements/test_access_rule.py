@@ -10,7 +10,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agreements.access import AgreementAccess, agreement_access
+from agreements.access import (
+    AgreementAccess,
+    agreement_access,
+    agreements_with_grants,
+    granted_access,
+)
 from agreements.models import Agreement, PartnerLink
 from portal.tenancy.models import Role
 
@@ -97,8 +102,14 @@ def _check(acting_for, onboarded, admin_role, own_link, others_link):
 
     visible = Agreement.objects.visible_to(actor).filter(pk=agreement.pk).exists()
     access = agreement_access(actor=actor, agreement=agreement)
+    read_with = agreements_with_grants(actor=actor, agreements=Agreement.objects.all())
+    read_with_agreement = read_with.filter(pk=agreement.pk).first()
+    granted = (
+        granted_access(actor=actor, agreement=read_with_agreement) if read_with_agreement else None
+    )
 
     assert visible == (access is not None)
+    assert granted == access
     # The rule in words.
     if acting_for == "customer" and onboarded and admin_role:
         assert access == AgreementAccess(admin_role)

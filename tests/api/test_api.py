@@ -134,7 +134,9 @@ def test_foreign_customer_token_gets_404(world):
     assert not Subscription.objects.exists()
 
 
-@pytest.mark.parametrize("state", ["revoked", "expired", "maker_left", "wrong_secret", "none"])
+@pytest.mark.parametrize(
+    "state", ["revoked", "expired", "maker_left", "maker_deactivated", "wrong_secret", "none"]
+)
 def test_unusable_tokens_get_401(world, state):
     secret = token_for(world["boss"], world["customer"])
     token = ApiToken.objects.get()
@@ -145,12 +147,27 @@ def test_unusable_tokens_get_401(world, state):
     token.save()
     if state == "maker_left":
         Membership.objects.filter(user=world["boss"]).delete()
+    if state == "maker_deactivated":
+        world["boss"].is_active = False
+        world["boss"].save(update_fields=["is_active"])
     if state == "wrong_secret":
         secret = secret[:-4] + "AAAA"
     client = ApiClient(None if state == "none" else secret)
     response = client.get(f"{BASE}/agreements")
     assert_problem(response, 401, "unauthenticated")
     assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_token_acts_as_its_organization_only_not_its_makers_others(world):
+    # The partner's owner also runs a customer organization with an agreement of its own.
+    own_customer = OrganizationFactory(name="Owner's own company", is_customer=True)
+    MembershipFactory(organization=own_customer, user=world["partner_owner"], role=Role.OWNER)
+    own = AgreementFactory(customer_organization=own_customer, customer_name="Own company")
+    AgreementAdminFactory(agreement=own, user=world["partner_owner"])
+    client = ApiClient(token_for(world["partner_owner"], world["partner"], scope="read"))
+    listed = [row["id"] for row in client.get(f"{BASE}/agreements").json()["items"]]
+    assert listed == [str(world["agreement"].public_id)]
+    assert_problem(client.get(f"{BASE}/agreements/{own.public_id}"), 404)
 
 
 def test_subscriber_list_pages_with_a_cursor_filter_and_sort(world):
