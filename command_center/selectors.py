@@ -92,10 +92,14 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
     `year_peak`), the totals, the last change, the partner's scope or the admin's role, and
     the actor's tags (`actor_tags`), the seats never activated and when a subscriber was last
     seen. Four queries for a page, whatever its length."""
+    rows = _with_numbers(Agreement.objects.visible_to(actor), actor=actor, today=today)
+    return _sorted(_filtered(rows, filters, today), filters)
+
+
+def _with_numbers(agreements: QuerySet[Agreement], *, actor: Actor, today: date) -> QuerySet[Any]:
     tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
-    rows = (
-        Agreement.objects.visible_to(actor)
-        .annotate(**_agreement_numbers(actor))
+    return (
+        agreements.annotate(**_agreement_numbers(actor))
         .annotate(
             free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
             # Whole percent of the purchased seats still free; none purchased counts as 0.
@@ -109,7 +113,6 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
             Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
         )
     )
-    return _sorted(_filtered(rows, filters, today), filters)
 
 
 def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
@@ -316,6 +319,9 @@ def command_center_page(*, actor: Actor, filters: Filters, today: date, number, 
     rows = command_center_rows(actor=actor, filters=filters, today=today)
     page = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
-    shown = {agreement.pk: agreement for agreement in rows.filter(pk__in=ids)}
-    page.object_list = [shown[pk] for pk in ids]  # type: ignore[misc]  # ids in, rows out
+    # scoping: the ids came from the scoped, filtered rows just above; the rule is not
+    # compiled and run a second time for the page's rows.
+    shown_rows = _with_numbers(Agreement.objects.filter(pk__in=ids), actor=actor, today=today)
+    shown = {agreement.pk: agreement for agreement in shown_rows}
+    page.object_list = [shown[pk] for pk in ids]  # ids in, rows out
     return page
