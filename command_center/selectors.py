@@ -98,20 +98,9 @@ def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> Query
 
 def _with_numbers(agreements: QuerySet[Agreement], *, actor: Actor, today: date) -> QuerySet[Any]:
     tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
-    return (
-        agreements.annotate(**_agreement_numbers(actor))
-        .annotate(
-            free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
-            # Whole percent of the purchased seats still free; none purchased counts as 0.
-            free_percent=ExpressionWrapper(
-                (F("purchased") - F("assigned")) * 100 / Greatest(F("purchased"), Value(1)),
-                output_field=IntegerField(),
-            ),
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=_lines_with_year_peak(today)),
-            Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
-        )
+    return _with_free(agreements.annotate(**_agreement_numbers(actor))).prefetch_related(
+        Prefetch("lines", queryset=_lines_with_year_peak(today)),
+        Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
     )
 
 
@@ -140,22 +129,24 @@ def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
     )
 
 
-def _agreement_numbers(actor: Actor) -> dict:
-    """The per-agreement annotations: seat totals, last change, the actor's scope or role,
-    the seats never activated and the last time a subscriber was seen."""
+def _agreement_numbers(actor: Actor, names: frozenset[str] | None = None) -> dict:
+    """The per-agreement annotations (those in `names`, or all): seat totals, last change,
+    the actor's scope or role, the seats never activated and the last time a subscriber was
+    seen."""
     last_change = (
         AuditEntry.objects.filter(agreement=OuterRef("pk"))  # scoping: the outer agreements
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+    # Counted off the partial index subscription_never_activated: the never-activated seats
+    # only, however many were activated.
     never_activated = (
         Subscription.objects.filter(  # scoping: the outer agreements
-            agreement=OuterRef("pk"), assigned_at__isnull=False
+            agreement=OuterRef("pk"), assigned_at__isnull=False, is_activated=False
         )
-        .filter(~Exists(_current_activity()))
         .order_by()
         .values("agreement")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))  # not the pk: the index alone answers (index-only scan)
         .values("count")
     )
     last_seen = (
@@ -172,7 +163,7 @@ def _agreement_numbers(actor: Actor) -> dict:
         agreement=OuterRef("pk"), partner_organization=actor.organization
     )
     role = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
-    return {
+    numbers = {
         "purchased": _line_sum("seats_purchased"),
         "assigned": _line_sum("seats_assigned"),
         "last_change": Subquery(last_change),
@@ -183,6 +174,37 @@ def _agreement_numbers(actor: Actor) -> dict:
         ),
         "last_seen": Subquery(last_seen),
     }
+    return {name: value for name, value in numbers.items() if names is None or name in names}
+
+
+# The numbers a filter or an order reads, so that the query choosing a page's rows computes
+# those only (the rest are worked out for the page's rows alone).
+SORT_NUMBERS = {
+    "free": frozenset({"purchased", "assigned"}),
+    "changed": frozenset({"last_change"}),
+    "never": frozenset({"never_activated"}),
+    "seen": frozenset({"last_seen"}),
+}
+
+
+def _numbers_read_by(filters: Filters) -> frozenset[str]:
+    names = SORT_NUMBERS.get(filters.sort, frozenset())
+    if filters.free_above is not None:
+        names |= SORT_NUMBERS["free"]
+    if filters.never_activated:
+        names |= SORT_NUMBERS["never"]
+    return names
+
+
+def _with_free(rows: QuerySet[Any]) -> QuerySet[Any]:
+    return rows.annotate(
+        free=ExpressionWrapper(F("purchased") - F("assigned"), output_field=IntegerField()),
+        # Whole percent of the purchased seats still free; none purchased counts as 0.
+        free_percent=ExpressionWrapper(
+            (F("purchased") - F("assigned")) * 100 / Greatest(F("purchased"), Value(1)),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def _filtered(rows: QuerySet[Any], filters: Filters, today: date) -> QuerySet[Any]:
@@ -313,10 +335,17 @@ def reclaim_selected(*, actor: Actor, guids: list) -> list[Subscription]:
 
 
 def command_center_page(*, actor: Actor, filters: Filters, today: date, number, size: int) -> Page:
-    """One page of `command_center_rows`. The page's ids come first, sorted and filtered,
-    so the per-row numbers (peaks, never activated, last seen...) are worked out for the
-    rows shown only, not for every agreement before the sort. Six queries."""
-    rows = command_center_rows(actor=actor, filters=filters, today=today)
+    """One page of `command_center_rows`. The page's ids come first, sorted and filtered
+    with only the numbers the filter and order read, so the per-row numbers (peaks, never
+    activated, last seen...) are worked out for the rows shown only, not for every agreement
+    before the sort. Six queries."""
+    names = _numbers_read_by(filters)
+    rows: QuerySet[Any] = Agreement.objects.visible_to(actor).annotate(
+        **_agreement_numbers(actor, names)
+    )
+    if "purchased" in names:
+        rows = _with_free(rows)
+    rows = _sorted(_filtered(rows, filters, today), filters)
     page = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
     # scoping: the ids came from the scoped, filtered rows just above; the rule is not

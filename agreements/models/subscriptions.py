@@ -83,6 +83,10 @@ class Subscription(models.Model):
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     last_assignee_email = models.EmailField(blank=True)
+    # The subscriber of the current assignment has opened it (SubscriptionActivity says when).
+    # Kept on the seat, False again at each new assignment, so that the never-activated seats
+    # are found by a partial index over those seats only, without reading the activated ones.
+    is_activated = models.BooleanField(default=False)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -103,6 +107,11 @@ class Subscription(models.Model):
         indexes = [
             models.Index(fields=["agreement", "assigned_at"], name="subscription_agr_assigned"),
             models.Index(Lower("sign_in_email"), name="subscription_sign_in_lower"),
+            models.Index(
+                fields=["agreement"],
+                condition=Q(assigned_at__isnull=False, is_activated=False),
+                name="subscription_never_activated",
+            ),
             *SUBSCRIBER_GRID_INDEXES,
         ]
 

@@ -12,10 +12,11 @@ from html import escape
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from portal.dates import date_display, datetime_display
+from portal.dates import date_display
 
 register = template.Library()
 
@@ -113,20 +114,25 @@ def _lines(agreement, levels: _Once) -> str:
     )
 
 
+WHEN = '<time datetime="{iso}">{day}</time>'
+
+
 @dataclass
 class _PageFormats:
-    """What a page works out once: URLs, the levels' headers, names and dates."""
+    """What a page works out once: URLs, the levels' headers, names and days."""
 
     urls: _Urls = field(default_factory=_Urls)
     level_headers: str = field(default_factory=_level_headers)
     levels: _Once = field(default_factory=lambda: _Once(lambda level: escape(level.name)))
     dates: _Once = field(default_factory=lambda: _Once(lambda day: escape(date_display(day))))
-    times: _Once = field(
-        default_factory=lambda: _Once(lambda moment: escape(datetime_display(moment)))
-    )
 
     def when(self, value: datetime.datetime | None) -> str:
-        return self.times[value] if value else NOTHING
+        """The day of a moment (the table is read at a glance; the time is in the markup,
+        and in the exports)."""
+        if not value:
+            return NOTHING
+        local = timezone.localtime(value)
+        return WHEN.format(iso=local.isoformat(timespec="minutes"), day=self.dates[local.date()])
 
 
 def _row(agreement, formats: _PageFormats) -> str:

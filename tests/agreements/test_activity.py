@@ -103,3 +103,81 @@ def test_the_first_opening_of_many_subscriptions_costs_as_many_queries_as_of_a_f
         return len(queries)
 
     assert first_opening(3) == first_opening(60)
+
+
+def _flag_agrees_with_activity(seat: Subscription) -> bool:
+    """The seat's is_activated flag says what its activity row says of the current
+    assignment (the command center counts by the flag; the grid and reclaim read the row)."""
+    seat.refresh_from_db()
+    activity = SubscriptionActivity.objects.filter(subscription=seat).first()
+    opened = (
+        seat.assigned_at is not None
+        and activity is not None
+        and activity.assigned_at == seat.assigned_at
+    )
+    return seat.is_activated == opened
+
+
+def test_the_activated_flag_follows_assignments_openings_reassignments_and_removals():
+    from agreements.subscribers.services.assignments import (
+        subscription_assign,
+        subscription_update,
+        subscriptions_assign_bulk,
+        subscriptions_remove,
+    )
+    from agreements.subscribers.services.seats import SubscriberDetails
+
+    from ..conftest import actor_of
+    from ..factories import AgreementAdminFactory, MembershipFactory, OrganizationFactory
+
+    customer = OrganizationFactory(is_customer=True)
+    boss = UserFactory()
+    MembershipFactory(organization=customer, user=boss, role="owner")
+    line = AgreementLineFactory(agreement__customer_organization=customer, seats_purchased=5)
+    agreement = line.agreement
+    AgreementAdminFactory(agreement=agreement, user=boss)
+    actor = actor_of(boss, customer)
+    ada = UserFactory(email="ada@fabrikam.example")
+    bob = UserFactory(email="bob@fabrikam.example")
+
+    with time_machine.travel(timezone.now() - timedelta(days=120), tick=False) as traveller:
+        seat = subscription_assign(
+            actor=actor,
+            agreement=agreement,
+            level=line.level,
+            details=SubscriberDetails(first_name="Ada", last_name="L", sign_in_email=ada.email),
+        )
+        assert not seat.is_activated and _flag_agrees_with_activity(seat)
+        subscriptions_seen(user=ada, subscriptions=[seat])
+        assert seat.is_activated is False  # the in-memory row; the database says:
+        assert _flag_agrees_with_activity(seat) and seat.is_activated
+
+        traveller.shift(timedelta(days=100))  # past the 90-day rule: the seat may change hands
+        seat = subscription_update(
+            actor=actor,
+            subscription=seat,
+            level=line.level,
+            details=SubscriberDetails(first_name="Bob", last_name="M", sign_in_email=bob.email),
+        )
+        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+        # Ada's old page, opened again, activates nothing for Bob.
+        subscriptions_seen(user=ada, subscriptions=[seat])
+        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+        subscriptions_seen(user=bob, subscriptions=[seat])
+        assert _flag_agrees_with_activity(seat) and seat.is_activated
+
+        subscriptions_remove(actor=actor, agreement=agreement, subscriptions=[seat])
+        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+
+        # An assignment is told apart from the last one by its time.
+        traveller.shift(timedelta(seconds=1))
+        created = subscriptions_assign_bulk(
+            actor=actor,
+            agreement=agreement,
+            rows=[
+                (line.level, SubscriberDetails(first_name="C", last_name="D", sign_in_email=e))
+                for e in ("c@fabrikam.example", "bob@fabrikam.example")
+            ],
+        )
+    assert all(_flag_agrees_with_activity(row) for row in created)
+    assert not Subscription.objects.filter(is_activated=True).exists()

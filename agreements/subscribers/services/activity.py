@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from agreements.models import Subscription, SubscriptionActivity
@@ -15,7 +16,7 @@ def subscriptions_seen(
     *, user, subscriptions: list[Subscription], now: datetime | None = None
 ) -> None:
     """The user opened these subscriptions of theirs (as `my_subscription_list` gave them):
-    each is activated if it was not for its current assignment, and seen now. At most three
+    each is activated if it was not for its current assignment, and seen now. At most four
     queries, however many subscriptions."""
     now = now or timezone.now()
     mine = [
@@ -33,11 +34,13 @@ def subscriptions_seen(
         )
     }
     fresh, changed = [], []
+    activated: list[int] = []  # the seats opened for the first time by their subscriber
     for subscription in mine:
         assigned_at = subscription.assigned_at
         assert assigned_at is not None  # `mine` holds assigned seats only
         activity = known.get(subscription.pk)
         if activity is None:
+            activated.append(subscription.pk)
             fresh.append(
                 SubscriptionActivity(
                     subscription=subscription,
@@ -48,6 +51,7 @@ def subscriptions_seen(
             )
         elif activity.assigned_at != assigned_at:
             # The seat went to someone else since: this is the new subscriber's first time.
+            activated.append(subscription.pk)
             activity.assigned_at = assigned_at
             activity.activated_at = activity.last_seen_at = now
             changed.append(activity)
@@ -62,3 +66,16 @@ def subscriptions_seen(
         SubscriptionActivity.objects.bulk_update(
             changed, ["assigned_at", "activated_at", "last_seen_at"]
         )
+        if activated:
+            _seats_mark_activated(activated)
+
+
+def _seats_mark_activated(subscription_ids: list[int]) -> None:
+    """The seats' flag, for those whose activity row is about their current assignment: a
+    seat given to someone else meanwhile stays not activated."""
+    current = SubscriptionActivity.objects.filter(  # scoping: the user's own seats
+        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
+    )
+    Subscription.objects.filter(  # scoping: the user's own seats
+        pk__in=subscription_ids, is_activated=False
+    ).filter(Exists(current)).update(is_activated=True)

@@ -112,7 +112,7 @@ def subscriptions_assign_bulk(
         Subscription.objects.bulk_update(
             reused,
             [field.name for field in fields(SubscriberDetails)]
-            + ["assigned_at", "last_assigned_at", "last_assignee_email"],
+            + ["assigned_at", "last_assigned_at", "last_assignee_email", "is_activated"],
             batch_size=1000,
         )
         deltas: dict[int, int] = {}
@@ -264,7 +264,7 @@ def subscriptions_remove(
         seats_free(subscription)
         deltas[subscription.line_id] = deltas.get(subscription.line_id, 0) - 1
     Subscription.objects.bulk_update(
-        rows, [field.name for field in fields(SubscriberDetails)] + ["assigned_at"]
+        rows, [field.name for field in fields(SubscriberDetails)] + ["assigned_at", "is_activated"]
     )
     count_change(deltas)
     return len(rows)

@@ -202,6 +202,7 @@ def seat_occupy(subscription: Subscription, now: datetime) -> None:
     subscription.assigned_at = now
     subscription.last_assigned_at = now
     subscription.last_assignee_email = subscription.sign_in_email
+    subscription.is_activated = False  # the new subscriber has not opened it yet
 
 
 def count_change(line_deltas: dict[int, int]) -> None:
@@ -221,3 +222,4 @@ def seats_free(subscription: Subscription) -> None:
         subscription, SubscriberDetails(first_name="", last_name="", sign_in_email="", language="")
     )
     subscription.assigned_at = None
+    subscription.is_activated = False
