@@ -63,6 +63,7 @@ WATCHED_APPS = (
     "api",
     "command_center",
     "webhooks",
+    "alerts",
 )
 
 
