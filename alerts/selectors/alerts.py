@@ -10,13 +10,13 @@ from portal.accounts.models import User
 from portal.tenancy.context import Actor
 from portal.tenancy.models import Organization
 
-from ..models import Alert, AlertPreference, AlertRule
+from ..models import Alert, AlertPreference, AlertQuerySet, AlertRule
 from ..rules import SPECS, Rule, rule_default
 
 BELL_SIZE = 8
 
 
-def _unread(actor: Actor) -> QuerySet[Alert]:
+def _unread(actor: Actor) -> AlertQuerySet:
     """The actor's open alerts they have not dismissed (critical ones included)."""
     return Alert.objects.visible_to(actor).open().undismissed_by(actor.signed_in_user)
 
