@@ -5,7 +5,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
@@ -202,9 +201,8 @@ class AlertPreference(models.Model):
     digest = models.CharField(
         _("digest"), max_length=8, choices=Digest.choices, default=Digest.WEEKLY
     )
-    email_kinds = ArrayField(
-        models.CharField(max_length=32, choices=Kind.choices), default=all_kinds, blank=True
-    )
+    # The kinds (Kind values) the digest lists: a JSON list, so the SQLite demo runs too.
+    email_kinds = models.JSONField(default=all_kinds, blank=True)
 
     class Meta:
         constraints = [

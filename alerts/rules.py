@@ -28,7 +28,7 @@ SPECS: dict[str, RuleSpec] = {
         RuleSpec(
             Kind.FREE_SEATS,
             _("Days in a row"),
-            _("Free seats above (% of those purchased)"),
+            _("Free seats above this percentage of those purchased"),
             days=14,
             percent=30,
         ),
