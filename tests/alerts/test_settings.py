@@ -125,7 +125,8 @@ def test_a_person_chooses_a_daily_digest_of_some_kinds(world):
         follow=True,
     )
 
-    assert "Your alert emails are saved." in response.content.decode()
+    # Marc reads the portal in French.
+    assert "Vos e-mails d&#x27;alerte sont enregistrés." in response.content.decode()
     saved = AlertPreference.objects.get(user=world.partner_member)
     assert saved.digest == Digest.DAILY
     assert saved.email_kinds == ["agreement_ending", "level_full"]
