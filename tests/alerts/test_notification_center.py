@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.models import Alert, AlertDismissal, Kind, Severity
@@ -173,3 +175,37 @@ def test_the_list_page_answers_htmx_with_its_fragment(world):
     assert "No open alert." in response.content.decode()
     assert "<html" not in response.content.decode()
     assert "HX-Request" in response["Vary"]
+
+
+def _bell_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("alerts:bell"), headers=HTMX)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_bell_panel_makes_as_many_queries_for_1000_alerts_as_for_10(world):
+    client = client_for(world.partner_owner)
+    for n in range(10):
+        _alert(world, key=f"few:{n}")
+    client.get(reverse("alerts:bell"), headers=HTMX)  # the session and caches warm up
+    with_few = _bell_queries(client)
+
+    Alert.objects.bulk_create(
+        Alert(
+            organization=world.partner,
+            kind=Kind.LEVEL_FULL,
+            severity=Severity.CRITICAL if n % 2 else Severity.INFO,
+            agreement=world.agreement,
+            key=f"many:{n}",
+            args={
+                "customer_name": "Fabrikam Ltd",
+                "authorization_number": "V482019301",
+                "level": "Visual Studio Enterprise",
+                "seats": 10,
+            },
+        )
+        for n in range(990)
+    )
+
+    assert _bell_queries(client) == with_few
