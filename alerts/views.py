@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -37,11 +38,13 @@ def alert_list(request):
 @organization_required
 def bell(request):
     """The bell's panel, loaded when it opens; without JavaScript the bell leads to the list."""
-    if not wants_fragment(request):
-        return redirect("alerts:list")
-    return render(
-        request, "alerts/_bell_panel.html", {"alerts": selectors.bell_alerts(actor=request.actor)}
-    )
+    if wants_fragment(request):
+        alerts = selectors.bell_alerts(actor=request.actor)
+        response = render(request, "alerts/_bell_panel.html", {"alerts": alerts})
+    else:
+        response = redirect("alerts:list")
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _count_update(request) -> str:
