@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("licensing_center.urls")),
     path("", include("command_center.urls")),
     path("", include("webhooks.urls")),
+    path("", include("alerts.urls")),
     path("webhooks/email/", include((_tracking_webhooks(), "anymail"))),
     path("api/v1/", api.urls),
     path("", include("api.urls")),

@@ -67,6 +67,7 @@ class Action(models.TextChoices):
         "subscription.reclaim_warned",
         _("Subscriber warned the subscription will be removed"),
     )
+    ALERT_RULES_CHANGED = "alert.rules_changed", _("Alert settings changed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "api",
     "command_center",
     "webhooks",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.tenancy.context_processors.actor",
+                "alerts.context_processors.alert_bell",
             ],
         },
     },
@@ -332,6 +334,20 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.sweep",
         "schedule": env.float("WEBHOOKS_SWEEP_EVERY", default=30.0),
+    },
+    # Alerts: raised and resolved late each day (after the day's usage is known), digests of
+    # the day or week before each morning, and the partners' monthly reports on the first.
+    "alerts-evaluate": {
+        "task": "alerts.evaluate",
+        "schedule": crontab(hour=23, minute=45),
+    },
+    "alerts-digests": {
+        "task": "alerts.digests_send",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "alerts-monthly-reports": {
+        "task": "alerts.monthly_reports_send",
+        "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
     # Support benefits whose activation delay has passed become active.
     "benefits-support-activation": {

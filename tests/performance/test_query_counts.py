@@ -31,6 +31,7 @@ from agreements.models import (
     SubscriptionLevel,
     UsageSnapshot,
 )
+from alerts.models import Alert, Kind, Severity
 from licensing_center.views import LICENSING_SESSION_KEY
 from notifications.models import Notification
 from portal.accounts.models import User
@@ -308,6 +309,26 @@ def grow_uploads(world: World, start: int, count: int) -> None:
     )
 
 
+def grow_alerts(world: World, start: int, count: int) -> None:
+    """Open alerts of the partner about the agreement, every third one critical."""
+    Alert.objects.bulk_create(
+        Alert(
+            organization=world.partner,
+            kind=Kind.AGREEMENT_ENDING,
+            severity=Severity.WARNING if n % 3 else Severity.CRITICAL,
+            agreement=world.agreement,
+            key=f"bench:{n}",
+            args={
+                "customer_name": f"Row{n:04} Customer",
+                "authorization_number": f"R{n:09}",
+                "ends_on": "2028-12-31",
+            },
+            created_at=_ago(n),
+        )
+        for n in range(start, start + count)
+    )
+
+
 def _agreement_url(name: str) -> Callable[[World], str]:
     return lambda world: reverse(f"agreements:{name}", args=[world.agreement.public_id])
 
@@ -371,6 +392,14 @@ LIST_PAGES = [
         lambda world: reverse("command_center:usage_chart", args=[world.agreement.public_id]),
         "customer",
         grow_usage,
+        first_row=None,
+    ),
+    ListPage("alerts", _url("alerts:list"), "partner", grow_alerts),
+    ListPage(
+        "alerts, second page",
+        lambda world: reverse("alerts:list") + "?page=2",
+        "partner",
+        grow_alerts,
         first_row=None,
     ),
     ListPage(

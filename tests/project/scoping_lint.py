@@ -32,6 +32,7 @@ APP_DIRS = (
     "licensing_center",
     "command_center",
     "webhooks",
+    "alerts",
 )
 ROOTS = ("tenancy.Organization", "agreements.Agreement")
 
@@ -100,6 +101,7 @@ def tenant_models() -> dict[str, type[models.Model]]:
         "portal",
         "command_center",
         "webhooks",
+        "alerts",
     }
     candidates = [model for model in apps.get_models() if model._meta.app_label in ours]
     changed = True

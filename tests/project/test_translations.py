@@ -86,6 +86,7 @@ def test_no_translated_string_hides_inside_an_f_string():
             "licensing_center",
             "api",
             "command_center",
+            "alerts",
         )
         for path in (ROOT / package).rglob("*.py")
         for number, line in enumerate(path.read_text().splitlines(), start=1)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementAdmin, BulkImport, PartnerLink, Subscription
 from agreements.subscribers.services.assignments import SubscriberDetails, subscription_assign
+from alerts.models import Alert, Kind, Severity
 from api.services import api_token_create
 from benefits.catalogue import catalogue_install_current
 from benefits.crypto import key_decrypt
@@ -63,6 +64,7 @@ WATCHED_APPS = (
     "api",
     "command_center",
     "webhooks",
+    "alerts",
 )
 
 
@@ -122,6 +124,21 @@ def _victims(capture) -> Victims:
     # The trusted partner's own label on the agreement: nobody else may read it.
     tag = Tag.objects.create(organization=trusted, name="Trusted Partner Secret Tag")
     AgreementTag.objects.create(tag=tag, agreement=agreement)
+    # The trusted partner's alert about the agreement (a dismissable one): nobody else may
+    # read or dismiss it, the customer's own people included (it is the partner's).
+    alert = Alert.objects.create(
+        organization=trusted,
+        kind=Kind.PARTNER_ACCESS_ENDING,
+        severity=Severity.WARNING,
+        agreement=agreement,
+        key=f"partner_access_ending:{active_link.pk}:2030-01-01",
+        args={
+            "customer_name": "Victim Industries",
+            "authorization_number": "V990011223",
+            "partner_name": "Trusted Victim Partner",
+            "ends_on": "2030-01-01",
+        },
+    )
     invitation = InvitationFactory(
         organization=customer, email="new.hire@victim-industries.example", invited_by=boss
     )
@@ -172,6 +189,7 @@ def _victims(capture) -> Victims:
             "api_token": api_token.public_id,
             "webhook_endpoint": endpoint.public_id,
             "webhook_delivery": delivery.public_id,
+            "alert": alert.public_id,
         },
         markers=[
             "Victim Industries",
@@ -213,6 +231,7 @@ def _victims(capture) -> Victims:
             endpoint,
             delivery,
             delivery.event,
+            alert,
         ],
     )
 
@@ -236,6 +255,7 @@ FILL = {
     ("api", "benefit_id"): "benefit",
     ("api", "assignment_id"): "assignment",
     ("webhooks", "public_id"): "webhook_endpoint",
+    ("alerts", "public_id"): "alert",
 }
 FILL_BY_NAME = {
     "tenancy:membership_permissions": {"public_id": "membership"},
