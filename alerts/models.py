@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,6 +165,18 @@ class Alert(models.Model):
     @property
     def is_critical(self) -> bool:
         return self.severity == Severity.CRITICAL
+
+    @property
+    def link(self) -> str | None:
+        """Where the alert is acted on: the seats to reclaim, the level's subscribers, or the
+        agreement."""
+        if self.kind == Kind.NEVER_ACTIVATED:
+            return reverse("command_center:reclaim")
+        if self.agreement_id is None:
+            return None
+        if self.kind in (Kind.LEVEL_FULL, Kind.FREE_SEATS):
+            return reverse("agreements:subscribers", args=[self.agreement.public_id])
+        return reverse("agreements:overview", args=[self.agreement.public_id])
 
     @property
     def message(self) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from agreements.models import Agreement
 from portal.dates import date_display
 
 register = template.Library()
@@ -125,6 +126,20 @@ class _PageFormats:
     level_headers: str = field(default_factory=_level_headers)
     levels: _Once = field(default_factory=lambda: _Once(lambda level: escape(level.name)))
     dates: _Once = field(default_factory=lambda: _Once(lambda day: escape(date_display(day))))
+    days_left: _Once = field(default_factory=lambda: _Once(_days_left))
+    statuses: _Once = field(
+        default_factory=lambda: _Once(lambda status: escape(str(Agreement.Status(status).label)))
+    )
+    # Translated once a page; the customer's name goes in escaped, the labels' markup is ours.
+    chart_label: str = field(
+        default_factory=lambda: gettext(
+            'Use over time<span class="visually-hidden"> of %(customer)s</span>'
+        )
+    )
+    tags_label: str = field(
+        default_factory=lambda: gettext('Tags<span class="visually-hidden"> of %(customer)s</span>')
+    )
+    free: str = field(default_factory=lambda: gettext("%(free)s (%(percent)s %%)"))
 
     def when(self, value: datetime.datetime | None) -> str:
         """The day of a moment (the table is read at a glance; the time is in the markup,
@@ -142,28 +157,22 @@ def _row(agreement, formats: _PageFormats) -> str:
         overview_url=urls("agreements:overview", agreement.public_id),
         customer=customer,
         chart_url=urls("command_center:usage_chart", agreement.public_id),
-        # The customer's name goes in escaped: the label's markup is ours.
-        chart_label=gettext('Use over time<span class="visually-hidden"> of %(customer)s</span>')
-        % {"customer": customer},
+        chart_label=formats.chart_label % {"customer": customer},
         authorization_number=escape(agreement.authorization_number),
         license_number=escape(agreement.license_number),
-        status=escape(str(agreement.get_status_display())),
+        status=formats.statuses[agreement.status],
         ends_on=formats.dates[agreement.ends_on],
-        days_left=_days_left(agreement.days_left),
+        days_left=formats.days_left[agreement.days_left],
         level_headers=formats.level_headers,
         lines=_lines(agreement, formats.levels),
-        free=escape(
-            gettext("%(free)s (%(percent)s %%)")
-            % {"free": agreement.free, "percent": agreement.free_percent}
-        ),
+        free=escape(formats.free % {"free": agreement.free, "percent": agreement.free_percent}),
         last_change=formats.when(agreement.last_change),
         never_activated=agreement.never_activated,
         last_seen=formats.when(agreement.last_seen),
         scope=escape(agreement.scope_label),
         tags="".join(TAG.format(name=escape(tag.tag.name)) for tag in agreement.actor_tags),
         tags_url=urls("command_center:agreement_tags", agreement.public_id),
-        tags_label=gettext('Tags<span class="visually-hidden"> of %(customer)s</span>')
-        % {"customer": customer},
+        tags_label=formats.tags_label % {"customer": customer},
     )
 
 

@@ -1,7 +1,9 @@
 """A partner works its customers from the command center: filters them by tag and ending
-soon, exports them, and reclaims two seats nobody ever opened."""
+soon, exports them, opens the bell, and from its alert reclaims two seats nobody ever
+opened."""
 
 import csv
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from agreements.models import Subscription
+from alerts.services import alerts_evaluate
 from command_center.services import agreement_tags_set, tag_create
 from portal.audit.models import Action, AuditEntry
 from portal.tenancy.models import Role
@@ -61,6 +64,9 @@ def partner_world():
         )
     line.seats_assigned = 2
     line.save()
+    # Last night's evaluation: Fabrikam and Northwind end within 60 days, and Fabrikam's two
+    # seats were not opened 30 days after their assignment.
+    alerts_evaluate(today=today)
     return agreements
 
 
@@ -94,7 +100,14 @@ def test_a_partner_filters_exports_and_reclaims_two_never_activated_seats(
     rows = list(csv.reader(path.open(encoding="utf-8-sig")))
     assert [row[0] for row in rows[1:]] == ["Fabrikam Ltd"]
 
-    page.get_by_role("link", name="Reclaim unused seats").click()
+    bell = page.locator("summary", has_text="Alerts")
+    expect(bell).to_have_text(re.compile(r"^Alerts\D*3\s*$"))
+    bell.click()
+    latest = page.get_by_role("list", name="Latest alerts")
+    expect(latest.get_by_role("listitem")).to_have_count(3)
+    latest.get_by_role(
+        "link", name=re.compile("^2 subscriptions of Fabrikam Ltd .* not been")
+    ).click()
     expect(page.get_by_role("heading", name="Reclaim unused seats")).to_be_visible()
     page.get_by_label("Select hugo@fabrikam.example").check()
     page.get_by_label("Select ines@fabrikam.example").check()
