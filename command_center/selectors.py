@@ -34,6 +34,7 @@ from agreements.models import (
     SubscriptionActivity,
     UsageSnapshot,
 )
+from agreements.subscribers.selectors import current_activity, subscriptions_with_activity
 from agreements.usage.selectors import usage_window
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
@@ -149,7 +150,7 @@ def _agreement_numbers(actor: Actor) -> dict:
         Subscription.objects.filter(  # scoping: the outer agreements
             agreement=OuterRef("pk"), assigned_at__isnull=False
         )
-        .filter(~Exists(_current_activity()))
+        .filter(~Exists(current_activity()))
         .order_by()
         .values("agreement")
         .annotate(count=Count("pk"))
@@ -260,23 +261,6 @@ class ReclaimFilters:
 
     never_activated_days: int = 30
     unseen_days: int = 90
-
-
-def _current_activity() -> QuerySet[SubscriptionActivity]:
-    """The activity row of the seat's current assignment (an older one says nothing)."""
-    return SubscriptionActivity.objects.filter(  # scoping: rows of scoped subscriptions
-        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
-    )
-
-
-def subscriptions_with_activity(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
-    """Annotated with `activated_at` and `last_seen_at` of the current assignment (None:
-    never activated)."""
-    activity = _current_activity()
-    return queryset.annotate(
-        activated_at=Subquery(activity.values("activated_at")[:1]),
-        last_seen_at=Subquery(activity.values("last_seen_at")[:1]),
-    )
 
 
 def reclaim_candidates(

@@ -1,13 +1,34 @@
-from django.db.models import QuerySet, Value
+from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
-from agreements.models import Agreement, Subscription
+from agreements.models import Agreement, Subscription, SubscriptionActivity
 
 
 def subscriber_list(*, agreement: Agreement) -> QuerySet[Subscription]:
     """The agreement's assigned subscriptions with their level: one query for any page."""
     return Subscription.objects.assigned().filter(agreement=agreement).select_related("line__level")
+
+
+def current_activity() -> QuerySet[SubscriptionActivity]:
+    """The activity row of the outer subscription's current assignment, for `Exists`: a row
+    about an earlier assignment of the seat says nothing about its current subscriber."""
+    return SubscriptionActivity.objects.filter(  # scoping: rows of scoped subscriptions
+        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
+    )
+
+
+def subscriptions_with_activity(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
+    """Annotated with `activated_at` and `last_seen_at` of the current assignment (None:
+    never activated), by a LEFT JOIN on the activity row of the same assignment: no query
+    and no subquery per row."""
+    return queryset.annotate(
+        current_activity=FilteredRelation(
+            "activity", condition=Q(activity__assigned_at=F("assigned_at"))
+        ),
+        activated_at=F("current_activity__activated_at"),
+        last_seen_at=F("current_activity__last_seen_at"),
+    )
 
 
 def subscription_get(*, agreement: Agreement, guid) -> Subscription:
