@@ -35,7 +35,7 @@ from agreements.models import (
     UsageSnapshot,
 )
 from agreements.subscribers.selectors import current_activity, subscriptions_with_activity
-from agreements.usage.selectors import usage_window
+from agreements.usage.selectors import LevelUsage, usage_across, usage_window
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
 
@@ -303,3 +303,10 @@ def command_center_page(*, actor: Actor, filters: Filters, today: date, number, 
     shown = {agreement.pk: agreement for agreement in rows.filter(pk__in=ids)}
     page.object_list = [shown[pk] for pk in ids]  # type: ignore[misc]  # ids in, rows out
     return page
+
+
+def usage_across_customers(*, actor: Actor, today: date) -> tuple[int, list[LevelUsage]]:
+    """How many agreements the actor manages (those of the command center's table), and per
+    level their seats over the past year added together (`usage_across`). Four queries."""
+    agreements = Agreement.objects.visible_to(actor)
+    return agreements.count(), usage_across(agreements, today)

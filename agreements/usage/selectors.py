@@ -2,8 +2,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, F, Max, OuterRef, Subquery, When
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models import (
+    Case,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementLine, SubscriptionLevel, UsageSnapshot
@@ -99,6 +111,65 @@ def maximum_usage(agreement: Agreement, today: date | None = None) -> list[Level
                 ],
             )
         )
+    return usage
+
+
+def usage_across(agreements: QuerySet[Agreement], today: date | None = None) -> list[LevelUsage]:
+    """Per level, the `agreements` together: seats purchased and assigned summed, and each
+    day of the past year the sum of the agreements' snapshots (today: each line's seats
+    assigned now if higher, as `maximum_usage` counts it), with the peak of those sums and
+    its most recent day, and each of the last twelve months' peak. Three queries, whatever
+    the number of agreements."""
+    today = today or timezone.localdate()
+    first, _last = usage_window(today)
+    agreement_ids = agreements.values("pk")
+    totals = list(
+        AgreementLine.objects.filter(agreement__in=agreement_ids)  # scoping: came scoped
+        .annotate(
+            today_snapshot=FilteredRelation("usage", condition=Q(usage__day=today)),
+        )
+        .values("level_id")
+        .annotate(
+            purchased=Sum("seats_purchased"),
+            assigned=Sum("seats_assigned"),
+            today=Sum(
+                Greatest(Coalesce(F("today_snapshot__max_assigned"), Value(0)), "seats_assigned")
+            ),
+        )
+        .order_by()
+    )
+    levels = SubscriptionLevel.objects.in_bulk([row["level_id"] for row in totals])
+    daily: dict[int, dict[date, int]] = {row["level_id"]: {} for row in totals}
+    for row in (
+        UsageSnapshot.objects.filter(  # scoping: agreements came scoped
+            line__agreement__in=agreement_ids, day__gte=first, day__lt=today
+        )
+        .values("line__level_id", "day")
+        .annotate(total=Sum("max_assigned"))
+        .order_by()
+    ):
+        daily[row["line__level_id"]][row["day"]] = row["total"]
+    months = _month_starts(today, MONTHS_SHOWN)
+    usage = []
+    for row in totals:
+        days = daily[row["level_id"]] | {today: row["today"]}
+        # The highest sum, and of the days reaching it the most recent.
+        peak_day = max(days, key=lambda day: (days[day], day))
+        month_peaks: dict[date, int] = {}
+        for day, total in days.items():
+            month = day.replace(day=1)
+            month_peaks[month] = max(month_peaks.get(month, 0), total)
+        usage.append(
+            LevelUsage(
+                level=levels[row["level_id"]],
+                seats_purchased=row["purchased"],
+                seats_assigned=row["assigned"],
+                peak=days[peak_day],
+                peak_day=peak_day,
+                months=[MonthPeak(month=month, peak=month_peaks.get(month)) for month in months],
+            )
+        )
+    usage.sort(key=lambda level: (level.level.sort_order, level.level.name))
     return usage
 
 
