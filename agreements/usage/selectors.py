@@ -140,7 +140,7 @@ def usage_across(agreements: QuerySet[Agreement], today: date | None = None) -> 
     )
     levels = SubscriptionLevel.objects.in_bulk([row["level_id"] for row in totals])
     daily: dict[int, dict[date, int]] = {row["level_id"]: {} for row in totals}
-    for row in (
+    for snapshots in (
         UsageSnapshot.objects.filter(  # scoping: agreements came scoped
             line__agreement__in=agreement_ids, day__gte=first, day__lt=today
         )
@@ -148,7 +148,7 @@ def usage_across(agreements: QuerySet[Agreement], today: date | None = None) -> 
         .annotate(total=Sum("max_assigned"))
         .order_by()
     ):
-        daily[row["line__level_id"]][row["day"]] = row["total"]
+        daily[snapshots["line__level_id"]][snapshots["day"]] = snapshots["total"]
     months = _month_starts(today, MONTHS_SHOWN)
     usage = []
     for row in totals:

@@ -182,7 +182,7 @@ def test_an_agreement_one_does_not_manage_never_counts(world):
 
 
 def test_a_customer_s_administrator_sees_their_own_agreements_added_up(world):
-    _client, agreements, foreign = world
+    _client, _agreements, foreign = world
     customer = foreign.customer_organization
     admin = MembershipFactory(organization=customer, role=Role.OWNER).user
     AgreementAdminFactory(agreement=foreign, user=admin)
@@ -222,4 +222,4 @@ def test_the_chart_is_in_french_for_a_french_reader(world):
     body = client.get(URL).content.decode()
 
     assert "Utilisation chez vos clients" in body
-    assert "Pas d&#x27;ajustement" in body
+    assert "Pas d'ajustement" in body
