@@ -1,3 +1,4 @@
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -122,27 +123,27 @@ def usage_across(agreements: QuerySet[Agreement], today: date | None = None) -> 
     the number of agreements."""
     today = today or timezone.localdate()
     first, _last = usage_window(today)
-    agreement_ids = agreements.values("pk")
-    totals = list(
-        AgreementLine.objects.filter(agreement__in=agreement_ids)  # scoping: came scoped
+    lines = list(
+        AgreementLine.objects.filter(agreement__in=agreements.values("pk"))  # scoping: came scoped
+        .annotate(today_snapshot=FilteredRelation("usage", condition=Q(usage__day=today)))
+        .values("pk", "level_id", "seats_purchased", "seats_assigned")
         .annotate(
-            today_snapshot=FilteredRelation("usage", condition=Q(usage__day=today)),
-        )
-        .values("level_id")
-        .annotate(
-            purchased=Sum("seats_purchased"),
-            assigned=Sum("seats_assigned"),
-            today=Sum(
-                Greatest(Coalesce(F("today_snapshot__max_assigned"), Value(0)), "seats_assigned")
-            ),
+            today=Greatest(Coalesce(F("today_snapshot__max_assigned"), Value(0)), "seats_assigned")
         )
         .order_by()
     )
-    levels = SubscriptionLevel.objects.in_bulk([row["level_id"] for row in totals])
-    daily: dict[int, dict[date, int]] = {row["level_id"]: {} for row in totals}
+    purchased: dict[int, int] = defaultdict(int)
+    assigned: dict[int, int] = defaultdict(int)
+    daily: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for line in lines:
+        purchased[line["level_id"]] += line["seats_purchased"]
+        assigned[line["level_id"]] += line["seats_assigned"]
+        daily[line["level_id"]][today] += line["today"]
+    # By the lines' ids rather than the agreements' subquery: the planner cannot tell how
+    # few agreements that one keeps, and would read every snapshot of the table.
     for snapshots in (
-        UsageSnapshot.objects.filter(  # scoping: agreements came scoped
-            line__agreement__in=agreement_ids, day__gte=first, day__lt=today
+        UsageSnapshot.objects.filter(  # scoping: lines of the scoped agreements
+            line_id__in=[line["pk"] for line in lines], day__gte=first, day__lt=today
         )
         .values("line__level_id", "day")
         .annotate(total=Sum("max_assigned"))
@@ -150,27 +151,36 @@ def usage_across(agreements: QuerySet[Agreement], today: date | None = None) -> 
     ):
         daily[snapshots["line__level_id"]][snapshots["day"]] = snapshots["total"]
     months = _month_starts(today, MONTHS_SHOWN)
-    usage = []
-    for row in totals:
-        days = daily[row["level_id"]] | {today: row["today"]}
-        # The highest sum, and of the days reaching it the most recent.
-        peak_day = max(days, key=lambda day: (days[day], day))
-        month_peaks: dict[date, int] = {}
-        for day, total in days.items():
-            month = day.replace(day=1)
-            month_peaks[month] = max(month_peaks.get(month, 0), total)
-        usage.append(
-            LevelUsage(
-                level=levels[row["level_id"]],
-                seats_purchased=row["purchased"],
-                seats_assigned=row["assigned"],
-                peak=days[peak_day],
-                peak_day=peak_day,
-                months=[MonthPeak(month=month, peak=month_peaks.get(month)) for month in months],
-            )
-        )
-    usage.sort(key=lambda level: (level.level.sort_order, level.level.name))
-    return usage
+    levels = SubscriptionLevel.objects.in_bulk(list(purchased))
+    usage = [
+        _summed_usage(levels[level_id], purchased[level_id], assigned[level_id], days, months)
+        for level_id, days in daily.items()
+    ]
+    return sorted(usage, key=lambda level: (level.level.sort_order, level.level.name))
+
+
+def _summed_usage(
+    level: SubscriptionLevel,
+    purchased: int,
+    assigned: int,
+    days: dict[date, int],
+    months: list[date],
+) -> LevelUsage:
+    """A level's `LevelUsage` from its sums of each day (today's among them)."""
+    # The highest sum, and of the days reaching it the most recent.
+    peak_day = max(days, key=lambda day: (days[day], day))
+    month_peaks: dict[date, int] = {}
+    for day, total in days.items():
+        month = day.replace(day=1)
+        month_peaks[month] = max(month_peaks.get(month, 0), total)
+    return LevelUsage(
+        level=level,
+        seats_purchased=purchased,
+        seats_assigned=assigned,
+        peak=days[peak_day],
+        peak_day=peak_day,
+        months=[MonthPeak(month=month, peak=month_peaks.get(month)) for month in months],
+    )
 
 
 @dataclass(frozen=True)
