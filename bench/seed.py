@@ -111,6 +111,7 @@ TABLES = (
     "agreements_agreementadmin",
     "agreements_partnerlink",
     "agreements_subscription",
+    "agreements_subscriptionactivity",
     "agreements_usagesnapshot",
     "audit_auditentry",
     "notifications_notification",
@@ -443,6 +444,19 @@ def seed(
             {"method": link[2]},
         )
 
+    # Activation and last seen, drawn from a generator of their own so that the rest of the
+    # data stays what it was before they were seeded.
+    activity_rng = random.Random(SEED + 1)
+    activity_rows: list[tuple] = []
+
+    def activity(pk: int, when: datetime) -> None:
+        """Three seats in four opened, within a week of their assignment, and seen since."""
+        if activity_rng.random() >= 0.75:
+            return
+        opened = min(when + timedelta(hours=activity_rng.random() * 168), now)
+        seen = opened + (now - opened) * activity_rng.random()
+        activity_rows.append((pk, when, opened, seen))
+
     def subscriptions() -> Iterator[tuple]:
         for agreement, (customer, agreement_lines, created) in plan.items():
             owner = people[customer][0]
@@ -478,6 +492,7 @@ def seed(
                             customer,
                             when,
                         )
+                        activity(pk, when)
                         yield (
                             pk,
                             guid,
@@ -598,6 +613,12 @@ def seed(
                 "last_assignee_email agreement_id line_id"
             ),
             subscriptions(),
+        )
+        timed(
+            "subscription activity",
+            "agreements_subscriptionactivity",
+            "subscription_id assigned_at activated_at last_seen_at",
+            activity_rows,
         )
         timed(
             "usage snapshots",
