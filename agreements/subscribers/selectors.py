@@ -1,4 +1,4 @@
-from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
@@ -20,14 +20,13 @@ def current_activity() -> QuerySet[SubscriptionActivity]:
 
 def subscriptions_with_activity(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
     """Annotated with `activated_at` and `last_seen_at` of the current assignment (None:
-    never activated), by a LEFT JOIN on the activity row of the same assignment: no query
-    and no subquery per row."""
+    never activated), in the same query. Subqueries on the activity row's primary key rather
+    than a join: PostgreSQL works them out for the rows of the page only, after the sort and
+    the limit, where a join would be made for every subscriber of the agreement first."""
+    activity = current_activity()
     return queryset.annotate(
-        current_activity=FilteredRelation(
-            "activity", condition=Q(activity__assigned_at=F("assigned_at"))
-        ),
-        activated_at=F("current_activity__activated_at"),
-        last_seen_at=F("current_activity__last_seen_at"),
+        activated_at=Subquery(activity.values("activated_at")[:1]),
+        last_seen_at=Subquery(activity.values("last_seen_at")[:1]),
     )
 
 
