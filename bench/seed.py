@@ -111,6 +111,7 @@ TABLES = (
     "agreements_agreementadmin",
     "agreements_partnerlink",
     "agreements_subscription",
+    "agreements_subscriptionactivity",
     "agreements_usagesnapshot",
     "audit_auditentry",
     "notifications_notification",
@@ -443,6 +444,21 @@ def seed(
             {"method": link[2]},
         )
 
+    # Activation and last seen, drawn from a generator of their own so that the rest of the
+    # data stays what it was before they were seeded.
+    activity_rng = random.Random(SEED + 1)
+    activity_rows: list[tuple] = []
+
+    def activity(pk: int, when: datetime) -> bool:
+        """Three seats in four opened, within a week of their assignment, and seen since:
+        True for those (the seat's is_activated)."""
+        if activity_rng.random() >= 0.75:
+            return False
+        opened = min(when + timedelta(hours=activity_rng.random() * 168), now)
+        seen = opened + (now - opened) * activity_rng.random()
+        activity_rows.append((pk, when, opened, seen))
+        return True
+
     def subscriptions() -> Iterator[tuple]:
         for agreement, (customer, agreement_lines, created) in plan.items():
             owner = people[customer][0]
@@ -478,6 +494,7 @@ def seed(
                             customer,
                             when,
                         )
+                        activated = activity(pk, when)
                         yield (
                             pk,
                             guid,
@@ -494,11 +511,12 @@ def seed(
                             email,
                             agreement,
                             line,
+                            activated,
                         )
                     else:
                         yield (
                             pk, guid, "", "", "", "", "", True, "", "",
-                            None, when, email, agreement, line,
+                            None, when, email, agreement, line, False,
                         )  # fmt: skip
 
     def snapshots() -> Iterator[tuple]:
@@ -595,9 +613,15 @@ def seed(
             (
                 "id guid first_name last_name sign_in_email notification_email reference "
                 "downloads_enabled country language assigned_at last_assigned_at "
-                "last_assignee_email agreement_id line_id"
+                "last_assignee_email agreement_id line_id is_activated"
             ),
             subscriptions(),
+        )
+        timed(
+            "subscription activity",
+            "agreements_subscriptionactivity",
+            "subscription_id assigned_at activated_at last_seen_at",
+            activity_rows,
         )
         timed(
             "usage snapshots",
@@ -646,7 +670,8 @@ def seed(
             cursor.execute(definition)
         result.timings["indexes rebuilt"] = time.perf_counter() - indexes_started
         for table in TABLES:
-            if table == "django_session":
+            # Keyed by something else than a serial id.
+            if table in ("django_session", "agreements_subscriptionactivity"):
                 continue
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

@@ -1,6 +1,8 @@
 """Pictures of use: seats assigned over the past twelve months per level, drawn as SVG in
-a template from the numbers of the Maximum usage page (agreements/usage.py), so the picture,
-its table for screen readers and the usage page always agree."""
+a template (command_center/_usage_charts.html) from a `LevelUsage` series: one agreement's,
+the numbers of its Maximum usage page (`maximum_usage`), or every managed agreement's added
+up day by day (`usage_across`). So a picture, its table for screen readers and the usage
+tables always agree."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -34,7 +34,8 @@ from agreements.models import (
     SubscriptionActivity,
     UsageSnapshot,
 )
-from agreements.usage.selectors import usage_window
+from agreements.subscribers.selectors import subscriptions_with_activity
+from agreements.usage.selectors import LevelUsage, usage_across, usage_window
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
 
@@ -287,23 +288,6 @@ class ReclaimFilters:
     unseen_days: int = 90
 
 
-def _current_activity() -> QuerySet[SubscriptionActivity]:
-    """The activity row of the seat's current assignment (an older one says nothing)."""
-    return SubscriptionActivity.objects.filter(  # scoping: rows of scoped subscriptions
-        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
-    )
-
-
-def subscriptions_with_activity(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
-    """Annotated with `activated_at` and `last_seen_at` of the current assignment (None:
-    never activated)."""
-    activity = _current_activity()
-    return queryset.annotate(
-        activated_at=Subquery(activity.values("activated_at")[:1]),
-        last_seen_at=Subquery(activity.values("last_seen_at")[:1]),
-    )
-
-
 def reclaim_candidates(
     *, actor: Actor, filters: ReclaimFilters, now: datetime
 ) -> QuerySet[Subscription]:
@@ -354,3 +338,10 @@ def command_center_page(*, actor: Actor, filters: Filters, today: date, number, 
     shown = {agreement.pk: agreement for agreement in shown_rows}
     page.object_list = [shown[pk] for pk in ids]  # ids in, rows out
     return page
+
+
+def usage_across_customers(*, actor: Actor, today: date) -> tuple[int, list[LevelUsage]]:
+    """How many agreements the actor manages (those of the command center's table), and per
+    level their seats over the past year added together (`usage_across`). Four queries."""
+    agreements = Agreement.objects.visible_to(actor)
+    return agreements.count(), usage_across(agreements, today)

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("command-center/people/", views.person_search, name="people"),
     path("command-center/reclaim/", views.reclaim, name="reclaim"),
+    path("command-center/usage/", views.usage_across_customers, name="usage"),
     path(
         "command-center/agreements/<uuid:public_id>/tags/",
         views.agreement_tags,

@@ -297,19 +297,37 @@ def _reclaim_act(request, now):
     return redirect(back)
 
 
-@organization_required
-def usage_chart(request, public_id):
-    """Seats assigned month by month per level, with the purchased line, the peak marked
-    and a true-up hint; the same numbers as a table."""
-    agreement, _access = agreement_get_with_access(actor=request.actor, public_id=public_id)
-    charts = [level_chart(level) for level in maximum_usage(agreement, timezone.localdate())]
-    context = {
-        "agreement": agreement,
-        "charts": charts,
+def _charts_context(levels) -> dict:
+    """The pictures of use of `levels` (LevelUsage, of one agreement or summed over many)
+    and the dimensions their template draws them with."""
+    return {
+        "charts": [level_chart(level) for level in levels],
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
         "right_edge": WIDTH - RIGHT,
         "baseline": HEIGHT - BOTTOM,
     }
+
+
+@organization_required
+def usage_chart(request, public_id):
+    """Seats assigned month by month per level, with the purchased line, the peak marked
+    and a true-up hint; the same numbers as a table."""
+    agreement, _access = agreement_get_with_access(actor=request.actor, public_id=public_id)
+    context = {
+        "agreement": agreement,
+        **_charts_context(maximum_usage(agreement, timezone.localdate())),
+    }
     return render(request, "command_center/usage_chart.html", context)
+
+
+@organization_required
+def usage_across_customers(request):
+    """The same pictures for every agreement the organization manages added together: per
+    level, the seats assigned each day summed over the agreements."""
+    count, levels = selectors.usage_across_customers(
+        actor=request.actor, today=timezone.localdate()
+    )
+    context = {"agreement_count": count, **_charts_context(levels)}
+    return render(request, "command_center/usage_across.html", context)

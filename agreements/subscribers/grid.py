@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agreements.models import Agreement, Subscription
-from agreements.subscribers.selectors import subscriber_list
+from agreements.subscribers.selectors import subscriber_list, subscriptions_with_activity
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -45,6 +45,9 @@ class GridColumn:
     label: str | Promise
     # What the rows are ordered by for this column: names compare case-insensitively.
     order: tuple[F | Lower, ...]
+    # A date the row may lack (not yet activated, never seen) sorts as the oldest: first
+    # going up, last going down.
+    missing_is_oldest: bool = False
 
 
 COLUMNS = (
@@ -54,6 +57,18 @@ COLUMNS = (
     GridColumn("notification_email", _("Notification email"), (Lower("notification_email"),)),
     GridColumn("level", _("Level"), (F("line__level__sort_order"),)),
     GridColumn("assigned", pgettext_lazy("date column", "Assigned"), (F("assigned_at"),)),
+    GridColumn(
+        "activated",
+        pgettext_lazy("date column", "Activated"),
+        (F("activated_at"),),
+        missing_is_oldest=True,
+    ),
+    GridColumn(
+        "last_seen",
+        pgettext_lazy("date column", "Last seen"),
+        (F("last_seen_at"),),
+        missing_is_oldest=True,
+    ),
     # Every subscription ends with its agreement, so on one agreement's grid the
     # tie-breakers alone decide this order.
     GridColumn("expires", _("Expiration"), ()),
@@ -163,12 +178,18 @@ def subscriber_search(queryset: QuerySet[Subscription], q: str) -> QuerySet[Subs
 
 
 def subscriber_grid_queryset(*, agreement: Agreement, state: GridState) -> QuerySet[Subscription]:
-    """The agreement's subscribers matching the state's filter, in its order."""
+    """The agreement's subscribers matching the state's filter, in its order, with when each
+    was activated and last seen (`subscriptions_with_activity`)."""
     column = COLUMNS_BY_KEY[state.sort]
+    nulls = {}
+    if column.missing_is_oldest:
+        nulls = {"nulls_last": True} if state.descending else {"nulls_first": True}
     order = [
-        expression.desc() if state.descending else expression.asc() for expression in column.order
+        expression.desc(**nulls) if state.descending else expression.asc(**nulls)
+        for expression in column.order
     ]
-    rows = subscriber_search(subscriber_list(agreement=agreement), state.q)
+    rows = subscriptions_with_activity(subscriber_list(agreement=agreement))
+    rows = subscriber_search(rows, state.q)
     return rows.order_by(*order, *TIE_BREAKERS)
 
 
@@ -184,6 +205,9 @@ class GridRow:
     notification_email: str
     level_name: str
     assigned_at: datetime.datetime
+    # Of the current assignment; None: not yet activated, never seen.
+    activated_at: datetime.datetime | None
+    last_seen_at: datetime.datetime | None
     reference: str
     downloads_enabled: bool
     country: str

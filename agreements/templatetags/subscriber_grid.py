@@ -35,6 +35,8 @@ ROW = (
     '<td class="grid-email">{notification_email}</td>'
     "<td>{level}</td>"
     '<td class="grid-date">{assigned}</td>'
+    '<td class="grid-date">{activated}</td>'
+    '<td class="grid-date">{last_seen}</td>'
     '<td class="grid-date">{expires}</td>'
     "<td>{reference}</td>"
     "<td>{downloads}</td>"
@@ -96,6 +98,8 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
     expires = date(agreement.ends_on)
     downloads = _download_badges()
     select_label = gettext("Select %(name)s")
+    not_yet = escape(pgettext("not activated", "Not yet"))
+    never = escape(pgettext("never seen", "Never"))
     languages = {code: escape(str(name)) for code, name in settings.LANGUAGES}
     rows = []
     for subscription in page:
@@ -112,6 +116,8 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
                 notification_email=escape(subscription.notification_email or ""),
                 level=escape(subscription.level_name),
                 assigned=date(subscription.assigned_at),
+                activated=date(subscription.activated_at) or not_yet,
+                last_seen=date(subscription.last_seen_at) or never,
                 expires=expires,
                 reference=escape(subscription.reference),
                 downloads=downloads[bool(subscription.downloads_enabled)],

@@ -129,6 +129,14 @@ LANGUAGE = WorkbookColumn("language", _("Language"), 11)
 ERROR = WorkbookColumn("error", _("Error message"), 60)
 
 
+# Written by the exports for reading only: not in COLUMNS_BY_KEY, so an upload ignores them
+# as it ignores any header it does not know.
+ACTIVATED = WorkbookColumn("activated", pgettext_lazy("date column", "Activated"), 18)
+
+
+LAST_SEEN = WorkbookColumn("last_seen", pgettext_lazy("date column", "Last seen"), 18)
+
+
 # A subscriber's columns, in the order of the template and the exports.
 COLUMNS = (
     FIRST_NAME,
@@ -146,7 +154,7 @@ COLUMNS = (
 TEMPLATE_COLUMNS = (*COLUMNS, ERROR)
 
 
-EXPORT_COLUMNS = (GUID, *COLUMNS)
+EXPORT_COLUMNS = (GUID, *COLUMNS, ACTIVATED, LAST_SEEN)
 
 
 COLUMNS_BY_KEY = {column.key: column for column in (GUID, *COLUMNS, ERROR)}

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from agreements.models import Agreement, Subscription, SubscriptionLevel
-from agreements.subscribers.selectors import subscriber_list
+from agreements.subscribers.selectors import subscriber_list, subscriptions_with_activity
 from agreements.workbooks.cells import text_cell
 from agreements.workbooks.columns import (
     COLUMNS_BY_KEY,
@@ -32,6 +33,7 @@ from agreements.workbooks.columns import (
     WorkbookColumn,
     yes_no,
 )
+from portal.dates import date_display
 from portal.spreadsheets import neutralised
 
 
@@ -44,7 +46,8 @@ def agreement_levels(agreement: Agreement) -> list[SubscriptionLevel]:
 
 
 def _subscribers(agreement: Agreement) -> Iterator[Subscription]:
-    return subscriber_list(agreement=agreement).iterator(chunk_size=2000)
+    rows = subscriptions_with_activity(subscriber_list(agreement=agreement))
+    return rows.iterator(chunk_size=2000)
 
 
 def _subscriber_values(subscription: Subscription) -> list[str]:
@@ -60,6 +63,8 @@ def _subscriber_values(subscription: Subscription) -> list[str]:
         subscription.reference,
         subscription.country,
         subscription.language,
+        date_display(subscription.activated_at) or pgettext("not activated", "Not yet"),
+        date_display(subscription.last_seen_at) or pgettext("never seen", "Never"),
     ]
 
 
@@ -97,6 +102,13 @@ def _instructions(levels: list[SubscriptionLevel], edit: bool) -> list[str]:
             _(
                 "An empty Level, Downloads, Country/region or Language cell takes the "
                 "agreement's default."
+            )
+        )
+    if edit:
+        lines.append(
+            _(
+                "Activated, Last seen: when the subscriber first opened the subscription and "
+                "was last seen, for reading only: an upload ignores these columns."
             )
         )
     lines += [

@@ -10,9 +10,16 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from agreements.models import AgreementLine, PartnerLink, Subscription, SubscriptionLevel
+from agreements.models import (
+    AgreementLine,
+    PartnerLink,
+    Subscription,
+    SubscriptionActivity,
+    SubscriptionLevel,
+)
+from portal.dates import date_display
 
 from ..factories import (
     AgreementAdminFactory,
@@ -192,6 +199,84 @@ def test_the_downloads_column_reads_in_the_admins_language(trio, agreement, supe
     assert ">On<" not in page and ">Off<" not in page
 
 
+@pytest.fixture
+def activity(trio) -> dict[str, SubscriptionActivity]:
+    """Chloé opened her seat before Ana did, but was seen since; bruno's seat was opened
+    only by the person it was assigned to before him."""
+    now = timezone.now()
+    ana, bruno, chloe = trio["Ana"], trio["bruno"], trio["Chloé"]
+    rows = {
+        "Ana": SubscriptionActivity.objects.create(
+            subscription=ana,
+            assigned_at=ana.assigned_at,
+            activated_at=now - timedelta(days=1),
+            last_seen_at=now - timedelta(hours=5),
+        ),
+        "Chloé": SubscriptionActivity.objects.create(
+            subscription=chloe,
+            assigned_at=chloe.assigned_at,
+            activated_at=now - timedelta(days=2, hours=12),
+            last_seen_at=now - timedelta(minutes=30),
+        ),
+    }
+    SubscriptionActivity.objects.create(
+        subscription=bruno,
+        assigned_at=bruno.assigned_at - timedelta(days=200),
+        activated_at=now - timedelta(days=190),
+        last_seen_at=now - timedelta(days=100),
+    )
+    return rows
+
+
+def _row_of(html: str, first_name: str) -> str:
+    start = html.index(f">{first_name}<")
+    return html[start : html.index("</tr>", start)]
+
+
+def test_the_grid_shows_when_each_subscriber_activated_and_was_last_seen(
+    activity, agreement, customer_client
+):
+    html = customer_client.get(_grid_url(agreement)).content.decode()
+
+    assert ">Activated</a>" in html and ">Last seen</a>" in html
+    with translation.override("en"):
+        for name, row in activity.items():
+            cells = _row_of(html, name)
+            assert f'<td class="grid-date">{date_display(row.activated_at)}</td>' in cells
+            assert f'<td class="grid-date">{date_display(row.last_seen_at)}</td>' in cells
+    # The only activity of bruno's seat is its previous holder's.
+    bruno = _row_of(html, "bruno")
+    assert '<td class="grid-date">Not yet</td><td class="grid-date">Never</td>' in bruno
+
+
+def test_activation_and_last_seen_read_in_the_admins_language(activity, agreement, super_admin):
+    super_admin.preferred_language = "fr"
+    super_admin.save()
+
+    html = client_for(super_admin).get(_grid_url(agreement)).content.decode()
+
+    assert ">Activation</a>" in html and ">Dernière visite</a>" in html
+    assert '<td class="grid-date">Pas encore</td><td class="grid-date">Jamais</td>' in html
+
+
+@pytest.mark.parametrize(
+    ("sort", "ascending", "descending"),
+    [
+        # Not yet activated, never seen: the oldest, first going up and last going down.
+        ("activated", ["bruno", "Chloé", "Ana"], ["Ana", "Chloé", "bruno"]),
+        ("last_seen", ["bruno", "Ana", "Chloé"], ["Chloé", "Ana", "bruno"]),
+    ],
+)
+def test_activation_and_last_seen_sort_both_ways(
+    activity, agreement, customer_client, sort, ascending, descending
+):
+    up = customer_client.get(_grid_url(agreement), {"sort": sort}, **HTMX)
+    down = customer_client.get(_grid_url(agreement), {"sort": f"-{sort}"}, **HTMX)
+
+    assert _shown(up) == ascending
+    assert _shown(down) == descending
+
+
 def test_an_agreement_without_subscribers_says_so(agreement, customer_client):
     response = customer_client.get(_grid_url(agreement))
 
@@ -220,6 +305,9 @@ def test_free_seats_and_other_agreements_are_not_listed(trio, agreement, custome
         ("notification_email", ["Ana", "Chloé", "bruno"], ["bruno", "Chloé", "Ana"]),
         ("level", ["Ana", "bruno", "Chloé"], ["Chloé", "bruno", "Ana"]),
         ("assigned", ["Chloé", "Ana", "bruno"], ["bruno", "Ana", "Chloé"]),
+        # Nobody opened a seat yet: the tie-breakers decide.
+        ("activated", ["bruno", "Ana", "Chloé"], ["bruno", "Ana", "Chloé"]),
+        ("last_seen", ["bruno", "Ana", "Chloé"], ["bruno", "Ana", "Chloé"]),
         # One agreement, one end date: the tie-breakers (last name, first name) decide.
         ("expires", ["bruno", "Ana", "Chloé"], ["bruno", "Ana", "Chloé"]),
         ("reference", ["Chloé", "bruno", "Ana"], ["Ana", "bruno", "Chloé"]),
@@ -300,8 +388,21 @@ def test_page_numbers_and_sizes_outside_the_choices_are_tamed(
     assert (page.number, page.paginator.per_page) == (number, size)
 
 
+def _seen(subscriptions: list[Subscription]) -> None:
+    """Every other one activated and seen: the grid shows both kinds of rows."""
+    SubscriptionActivity.objects.bulk_create(
+        SubscriptionActivity(
+            subscription=subscription,
+            assigned_at=subscription.assigned_at,
+            activated_at=subscription.assigned_at,
+            last_seen_at=subscription.assigned_at,
+        )
+        for subscription in subscriptions[::2]
+    )
+
+
 def test_the_query_count_does_not_grow_with_the_subscribers(agreement, customer_client):
-    _assign(agreement, _people(10))
+    _seen(_assign(agreement, _people(10)))
     customer_client.get(_grid_url(agreement))  # warm caches that a first request fills
 
     with CaptureQueriesContext(connection) as with_10:
@@ -311,7 +412,7 @@ def test_the_query_count_does_not_grow_with_the_subscribers(agreement, customer_
         response = customer_client.get(_grid_url(agreement), {"q": "person"}, **HTMX)
     assert response.context["page"].paginator.count == 10
 
-    _assign(agreement, _people(990, start=10))
+    _seen(_assign(agreement, _people(990, start=10)))
     with CaptureQueriesContext(connection) as with_1000:
         response = customer_client.get(_grid_url(agreement))
     assert response.context["page"].paginator.count == 1000

@@ -7,12 +7,13 @@ import io
 import re
 import uuid
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from agreements.models import (
@@ -20,6 +21,7 @@ from agreements.models import (
     BulkImport,
     PartnerLink,
     Subscription,
+    SubscriptionActivity,
     SubscriptionLevel,
 )
 from agreements.subscribers.forms import SubscriberForm
@@ -38,6 +40,7 @@ from agreements.workbooks.columns import (
 )
 from agreements.workbooks.rows import _levels_by_name, _RowForm
 from agreements.workbooks.tasks import bulk_import_run
+from portal.dates import date_display
 
 from ..conftest import actor_of
 from ..factories import AgreementLineFactory, PartnerLinkFactory
@@ -500,16 +503,88 @@ def test_an_exported_workbook_uploaded_unchanged_changes_nothing(
     for subscription, reference in zip(subscriptions, formula_like, strict=True):
         subscription.reference = reference
         subscription.save()
+    _opened(subscriptions[0])
     content = customer_client.get(
         reverse("agreements:subscribers_export_xlsx", args=[agreement.public_id])
     ).content
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook["Subscribers"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[-3:] == ["Activated", "Last seen", "Error message"]
+    # The columns the export writes for reading only are not read back, whatever they say.
+    sheet.cell(row=2, column=header.index("Activated") + 1).value = "=1+1"
+    sheet.cell(row=3, column=header.index("Last seen") + 1).value = "yesterday"
 
     with django_capture_on_commit_callbacks(execute=True):
-        _upload(customer_client, agreement, content, kind="edit")
+        _upload(customer_client, agreement, _save(workbook), kind="edit")
 
     bulk_import = _only_import()
     assert bulk_import.status == BulkImport.Status.SUCCEEDED, bulk_import.message
     assert bulk_import.message == "0 subscribers were changed. 4 rows had no change."
+
+
+def _opened(subscription: Subscription, *, assigned_at=None) -> SubscriptionActivity:
+    """The subscriber opened the seat three days ago and was seen yesterday; with
+    `assigned_at`, that was a previous holder of the seat."""
+    now = timezone.now()
+    return SubscriptionActivity.objects.create(
+        subscription=subscription,
+        assigned_at=assigned_at or subscription.assigned_at,
+        activated_at=now - timedelta(days=3),
+        last_seen_at=now - timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def opened(agreement, super_admin, organization) -> dict[str, SubscriptionActivity | None]:
+    """Three subscribers by email: one activated, one whose seat only its previous holder
+    opened, one never opened."""
+    first, previous, never = _assign(agreement, super_admin, organization, 3)
+    _opened(previous, assigned_at=previous.assigned_at - timedelta(days=200))
+    return {
+        first.sign_in_email: _opened(first),
+        previous.sign_in_email: None,
+        never.sign_in_email: None,
+    }
+
+
+def _expected_activity(activity: SubscriptionActivity | None) -> list[str]:
+    if activity is None:
+        return ["Not yet", "Never"]
+    with translation.override("en"):
+        return [date_display(activity.activated_at), date_display(activity.last_seen_at)]
+
+
+def test_the_csv_export_says_when_each_subscriber_activated_and_was_last_seen(
+    agreement, customer_client, opened
+):
+    response = customer_client.get(
+        reverse("agreements:subscribers_export_csv", args=[agreement.public_id])
+    )
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert rows[0][-2:] == ["Activated", "Last seen"]
+    email = rows[0].index("Sign-in email")
+    assert {row[email]: row[-2:] for row in rows[1:]} == {
+        email: _expected_activity(activity) for email, activity in opened.items()
+    }
+
+
+def test_the_excel_export_says_when_each_subscriber_activated_and_was_last_seen(
+    agreement, customer_client, opened
+):
+    response = customer_client.get(
+        reverse("agreements:subscribers_export_xlsx", args=[agreement.public_id])
+    )
+
+    sheet = load_workbook(io.BytesIO(response.content))["Subscribers"]
+    header = [cell.value for cell in sheet[1]]
+    email, activated = header.index("Sign-in email"), header.index("Activated")
+    assert header[activated : activated + 2] == ["Activated", "Last seen"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert {row[email]: row[activated : activated + 2] for row in values} == {
+        email: _expected_activity(activity) for email, activity in opened.items()
+    }
 
 
 # Exports ----------------------------------------------------------------------------------

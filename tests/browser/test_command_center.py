@@ -122,3 +122,22 @@ def test_a_partner_filters_exports_and_reclaims_two_never_activated_seats(
         action=Action.SUBSCRIPTION_REMOVED, agreement=partner_world["Fabrikam Ltd"]
     )
     assert removed.count() == 2
+
+
+def test_a_partner_sees_the_use_of_every_customer_added_up(page: Page, partner_world):
+    sign_in(page, PARTNER_EMAIL)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Command center").click()
+
+    page.get_by_role("link", name="Use across your customers").click()
+
+    expect(page.get_by_role("heading", name="Use across your customers")).to_be_visible()
+    expect(page.get_by_text("on the 3 agreements you manage, added together")).to_be_visible()
+    picture = page.get_by_role("img", name="Visual Studio Enterprise: seats assigned per month")
+    expect(picture).to_be_visible()
+    expect(
+        page.get_by_text("No true-up: the peak this year (2) leaves 28 of the 30 seats purchased")
+    ).to_be_visible()
+    table = page.get_by_role(
+        "table", name="Visual Studio Enterprise: the most seats assigned at once, month by month"
+    )
+    expect(table.locator("tbody tr")).to_have_count(12)

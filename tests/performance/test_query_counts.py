@@ -162,6 +162,20 @@ def grow_linked_agreements(world: World, start: int, count: int) -> None:
     )
 
 
+def grow_linked_agreements_with_usage(world: World, start: int, count: int) -> None:
+    """Linked agreements, each line with snapshots of the last three days."""
+    grow_linked_agreements(world, start, count)
+    today = timezone.localdate()
+    lines = AgreementLine.objects.filter(
+        agreement__authorization_number__in=[f"R{n:09}" for n in range(start, start + count)]
+    )
+    UsageSnapshot.objects.bulk_create(
+        UsageSnapshot(line=line, day=today - timedelta(days=days_ago), max_assigned=days_ago)
+        for line in lines
+        for days_ago in range(3)
+    )
+
+
 def grow_administered_agreements(world: World, start: int, count: int) -> None:
     """Agreements of the customer organization that its super admin administers."""
     agreements = _agreements(start, count, world=world, customer_organization=world.customer)
@@ -401,6 +415,14 @@ LIST_PAGES = [
         "partner",
         grow_alerts,
         first_row=None,
+    ),
+    ListPage(
+        "pictures of use across customers",
+        _url("command_center:usage"),
+        "partner",
+        grow_linked_agreements_with_usage,
+        # Every agreement's one line is of this level: the page has its chart.
+        first_row="Visual Studio Professional",
     ),
     ListPage(
         "person search across customers",
