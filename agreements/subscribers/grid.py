@@ -71,7 +71,6 @@ COLUMNS = (
     ),
     # Every subscription ends with its agreement, so on one agreement's grid the
     # tie-breakers alone decide this order.
-    GridColumn("expires", _("Expiration"), ()),
     GridColumn("reference", _("Reference"), (Lower("reference"),)),
     GridColumn("downloads", _("Downloads"), (F("downloads_enabled"),)),
     GridColumn("country", _("Country/region"), (F("country"),)),

@@ -37,7 +37,6 @@ ROW = (
     '<td class="grid-date">{assigned}</td>'
     '<td class="grid-date">{activated}</td>'
     '<td class="grid-date">{last_seen}</td>'
-    '<td class="grid-date">{expires}</td>'
     "<td>{reference}</td>"
     "<td>{downloads}</td>"
     "<td>{country}</td>"
@@ -95,7 +94,6 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
         reverse("agreements:subscriber_edit", args=[agreement.public_id, PLACEHOLDER])
     )
     placeholder = str(PLACEHOLDER)
-    expires = date(agreement.ends_on)
     downloads = _download_badges()
     select_label = gettext("Select %(name)s")
     not_yet = escape(pgettext("not activated", "Not yet"))
@@ -118,7 +116,6 @@ def subscriber_rows(page, agreement, writable: bool = True) -> SafeString:
                 assigned=date(subscription.assigned_at),
                 activated=date(subscription.activated_at) or not_yet,
                 last_seen=date(subscription.last_seen_at) or never,
-                expires=expires,
                 reference=escape(subscription.reference),
                 downloads=downloads[bool(subscription.downloads_enabled)],
                 country=escape(subscription.country),
