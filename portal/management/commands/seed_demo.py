@@ -9,6 +9,7 @@ from agreements.onboarding.services import agreement_invitation_accept
 from agreements.orders.services import order_place
 from agreements.partner_links.services.claims import OpenLicenseClaim, partner_link_claim
 from agreements.subscribers.services.assignments import SubscriberDetails, subscriptions_assign_bulk
+from alerts.services import alerts_evaluate
 from benefits.models import BenefitPackage, PackagePurchase, PartnerMembership
 from benefits.services import package_provision, package_purchase
 from portal.accounts.models import User
@@ -149,6 +150,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
         self._subscribers(customer=users["chloe.durand@fabrikam.example"])
         self._benefits(partner=partner, users=users)
+        # What last night's evaluation would have raised, so the demo's bell is not empty
+        # (beat runs it nightly; the demo has no beat). Running it again changes nothing.
+        counts = alerts_evaluate(today=timezone.localdate())
+        self.stdout.write(f"Alerts: {counts.raised} raised, {counts.resolved} resolved.")
 
     def _agreement(self, row, *, partner, users, organizations) -> None:
         """One Open License as people would have made it: Ana orders it, the customer's
