@@ -150,8 +150,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Licensing service center contact (/licensing/): {LICENSING_CONTACT}")
         self._subscribers(customer=users["chloe.durand@fabrikam.example"])
         self._benefits(partner=partner, users=users)
-        # What last night's evaluation would have raised, so the demo's bell is not empty
-        # (beat runs it nightly; the demo has no beat). Running it again changes nothing.
+        # The evaluation beat runs nightly (the demo has no beat), so the bell shows what the
+        # demo's data raises as soon as it is seeded. Running it again changes nothing.
         counts = alerts_evaluate(today=timezone.localdate())
         self.stdout.write(f"Alerts: {counts.raised} raised, {counts.resolved} resolved.")
 
