@@ -1,6 +1,7 @@
 """Partner access to a customer's agreement, and the licensing center's contacts."""
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -30,11 +31,11 @@ class PartnerLinkQuerySet(models.QuerySet["PartnerLink"]):
         """Links that are waiting for the customer or in force: at most one per partner."""
         return self.filter(status__in=PartnerLink.CURRENT)
 
-    def granting_access(self) -> "PartnerLinkQuerySet":
-        """The links that give their partner access today: active, and not past their end
-        date, which ends access on its day even before the nightly task records it. The
-        one definition every access check reads (agreements/access.py)."""
-        today = timezone.localdate()
+    def granting_access(self, on: date | None = None) -> "PartnerLinkQuerySet":
+        """The links that give their partner access today (or `on` that day): active, and
+        not past their end date, which ends access on its day even before the nightly task
+        records it. The one definition every access check reads (agreements/access.py)."""
+        today = on or timezone.localdate()
         return self.filter(
             Q(ends_on__isnull=True) | Q(ends_on__gt=today), status=PartnerLink.Status.ACTIVE
         )

@@ -57,8 +57,13 @@ def alert_rules(*, organization: Organization) -> dict[str, Rule]:
 
 def alert_preference(*, user: User) -> AlertPreference:
     """The person's alert emails, unsaved defaults when they never chose."""
-    found = AlertPreference.objects.filter(user=user).first()
-    return found if found is not None else AlertPreference(user=user)
+    return alert_preferences(users=[user])[user.pk]
+
+
+def alert_preferences(*, users: list[User]) -> dict[int, AlertPreference]:
+    """`alert_preference` of each of `users`, by user id: one query for them all."""
+    saved = {row.user_id: row for row in AlertPreference.objects.filter(user__in=users)}
+    return {user.pk: saved.get(user.pk) or AlertPreference(user=user) for user in users}
 
 
 def alerts_for_digest(

@@ -46,11 +46,8 @@ def _day_start(day: date) -> datetime:
 def managed_agreements(*, organization: Organization, today: date) -> QuerySet[Agreement]:
     """The agreements in force the organization manages: its own as the customer, and those
     a partner link grants it access to on `today` (active, not past its end date)."""
-    links = PartnerLink.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gt=today),
-        agreement=OuterRef("pk"),
-        partner_organization=organization,
-        status=PartnerLink.Status.ACTIVE,
+    links = PartnerLink.objects.granting_access(on=today).filter(
+        agreement=OuterRef("pk"), partner_organization=organization
     )
     return Agreement.objects.filter(
         Q(customer_organization=organization) | Q(Exists(links)), ends_on__gte=today
@@ -207,12 +204,14 @@ def _partner_access_ending(organization: Organization, rule: Rule, today: date) 
     """Partner links in force whose end date comes within `days` days: the partner's alert,
     and the customer's."""
     assert rule.days is not None
-    ending = PartnerLink.objects.filter(
-        Q(partner_organization=organization) | Q(agreement__customer_organization=organization),
-        status=PartnerLink.Status.ACTIVE,
-        ends_on__gt=today,
-        ends_on__lte=today + timedelta(days=rule.days),
-    ).select_related("agreement", "partner_organization")
+    ending = (
+        PartnerLink.objects.granting_access(on=today)
+        .filter(
+            Q(partner_organization=organization) | Q(agreement__customer_organization=organization),
+            ends_on__lte=today + timedelta(days=rule.days),
+        )
+        .select_related("agreement", "partner_organization")
+    )
     return [
         Condition(
             kind=Kind.PARTNER_ACCESS_ENDING,

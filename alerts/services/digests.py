@@ -15,8 +15,8 @@ from portal.tenancy.context import Actor
 from portal.tenancy.models import Membership
 
 from ..emails import DIGEST_KIND
-from ..models import Alert, Digest
-from ..selectors import alert_preference, alerts_for_digest
+from ..models import Alert, AlertPreference, Digest
+from ..selectors import alert_preferences, alerts_for_digest
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,12 @@ def digest_period(*, frequency: str, today: date) -> Period | None:
 def alert_digests_send(*, today: date) -> int:
     """Queue the digests due on `today`; returns how many were new (running it again the
     same day, or later in the same week for a weekly one, queues nothing more)."""
+    recipients = _recipients(today)
+    preferences = alert_preferences(users=list(recipients))
     drafts = [
         draft
-        for user, memberships in _recipients(today).items()
-        if (draft := _digest_draft(user, memberships, today)) is not None
+        for user, memberships in recipients.items()
+        if (draft := _digest_draft(user, memberships, preferences[user.pk], today)) is not None
     ]
     return notification_enqueue_many(drafts=drafts)
 
@@ -81,9 +83,8 @@ def _recipients(today: date) -> dict[User, list[Membership]]:
 
 
 def _digest_draft(
-    user: User, memberships: list[Membership], today: date
+    user: User, memberships: list[Membership], preference: AlertPreference, today: date
 ) -> NotificationDraft | None:
-    preference = alert_preference(user=user)
     period = digest_period(frequency=preference.digest, today=today)
     if period is None or not preference.email_kinds:
         return None

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
 from django.utils import timezone
 
 from agreements.models import PartnerLink, Subscription
@@ -12,7 +13,7 @@ from api import auth
 from api.models import ApiToken, IdempotentRequest, secret_hash
 from portal.audit.models import Action, AuditEntry
 from portal.limits import AttemptLimit
-from portal.tenancy.models import Membership, Role
+from portal.tenancy.models import Membership, Organization, Role
 
 from ..conftest import actor_of
 from ..factories import (
@@ -164,10 +165,17 @@ def test_a_token_acts_as_its_organization_only_not_its_makers_others(world):
     MembershipFactory(organization=own_customer, user=world["partner_owner"], role=Role.OWNER)
     own = AgreementFactory(customer_organization=own_customer, customer_name="Own company")
     AgreementAdminFactory(agreement=own, user=world["partner_owner"])
-    client = ApiClient(token_for(world["partner_owner"], world["partner"], scope="read"))
+    secret = token_for(world["partner_owner"], world["partner"], scope="read")
+    client = ApiClient(secret)
     listed = [row["id"] for row in client.get(f"{BASE}/agreements").json()["items"]]
     assert listed == [str(world["agreement"].public_id)]
     assert_problem(client.get(f"{BASE}/agreements/{own.public_id}"), 404)
+    # The actor the token acts as knows of the partner only: the maker's other
+    # organization is not among those it may see or switch to.
+    request = RequestFactory().get(f"{BASE}/agreements")
+    auth.TokenAuth().authenticate(request, secret)
+    assert request.actor.organization_ids == {world["partner"].pk}
+    assert list(Organization.objects.visible_to(request.actor)) == [world["partner"]]
 
 
 def test_subscriber_list_pages_with_a_cursor_filter_and_sort(world):
