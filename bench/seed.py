@@ -111,7 +111,6 @@ TABLES = (
     "agreements_agreementadmin",
     "agreements_partnerlink",
     "agreements_subscription",
-    "agreements_subscriptionactivity",
     "agreements_usagesnapshot",
     "audit_auditentry",
     "notifications_notification",
@@ -447,17 +446,14 @@ def seed(
     # Activation and last seen, drawn from a generator of their own so that the rest of the
     # data stays what it was before they were seeded.
     activity_rng = random.Random(SEED + 1)
-    activity_rows: list[tuple] = []
 
-    def activity(pk: int, when: datetime) -> bool:
+    def activity(when: datetime) -> tuple[datetime | None, datetime | None]:
         """Three seats in four opened, within a week of their assignment, and seen since:
-        True for those (the seat's is_activated)."""
+        when they were activated and last seen (None, None for the others)."""
         if activity_rng.random() >= 0.75:
-            return False
+            return None, None
         opened = min(when + timedelta(hours=activity_rng.random() * 168), now)
-        seen = opened + (now - opened) * activity_rng.random()
-        activity_rows.append((pk, when, opened, seen))
-        return True
+        return opened, opened + (now - opened) * activity_rng.random()
 
     def subscriptions() -> Iterator[tuple]:
         for agreement, (customer, agreement_lines, created) in plan.items():
@@ -494,7 +490,7 @@ def seed(
                             customer,
                             when,
                         )
-                        activated = activity(pk, when)
+                        activated_at, last_seen_at = activity(when)
                         yield (
                             pk,
                             guid,
@@ -511,12 +507,13 @@ def seed(
                             email,
                             agreement,
                             line,
-                            activated,
+                            activated_at,
+                            last_seen_at,
                         )
                     else:
                         yield (
                             pk, guid, "", "", "", "", "", True, "", "",
-                            None, when, email, agreement, line, False,
+                            None, when, email, agreement, line, None, None,
                         )  # fmt: skip
 
     def snapshots() -> Iterator[tuple]:
@@ -613,15 +610,9 @@ def seed(
             (
                 "id guid first_name last_name sign_in_email notification_email reference "
                 "downloads_enabled country language assigned_at last_assigned_at "
-                "last_assignee_email agreement_id line_id is_activated"
+                "last_assignee_email agreement_id line_id activated_at last_seen_at"
             ),
             subscriptions(),
-        )
-        timed(
-            "subscription activity",
-            "agreements_subscriptionactivity",
-            "subscription_id assigned_at activated_at last_seen_at",
-            activity_rows,
         )
         timed(
             "usage snapshots",
@@ -671,7 +662,7 @@ def seed(
         result.timings["indexes rebuilt"] = time.perf_counter() - indexes_started
         for table in TABLES:
             # Keyed by something else than a serial id.
-            if table in ("django_session", "agreements_subscriptionactivity"):
+            if table == "django_session":
                 continue
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

@@ -13,7 +13,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -31,10 +30,8 @@ from agreements.models import (
     AgreementLine,
     PartnerLink,
     Subscription,
-    SubscriptionActivity,
     UsageSnapshot,
 )
-from agreements.subscribers.selectors import subscriptions_with_activity
 from agreements.usage.selectors import LevelUsage, usage_across, usage_window
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
@@ -143,22 +140,20 @@ def _agreement_numbers(actor: Actor, names: frozenset[str] | None = None) -> dic
     # only, however many were activated.
     never_activated = (
         Subscription.objects.filter(  # scoping: the outer agreements
-            agreement=OuterRef("pk"), assigned_at__isnull=False, is_activated=False
+            agreement=OuterRef("pk"), assigned_at__isnull=False, activated_at__isnull=True
         )
         .order_by()
         .values("agreement")
         .annotate(count=Count("*"))  # not the pk: the index alone answers (index-only scan)
         .values("count")
     )
+    # The first entry of the agreement's part of the subscription_last_seen index.
     last_seen = (
-        SubscriptionActivity.objects.filter(  # scoping: the outer agreements
-            subscription__agreement=OuterRef("pk"),
-            subscription__assigned_at=F("assigned_at"),
+        Subscription.objects.filter(  # scoping: the outer agreements
+            agreement=OuterRef("pk"), last_seen_at__isnull=False
         )
-        .order_by()
-        .values("subscription__agreement")
-        .annotate(latest=Max("last_seen_at"))
-        .values("latest")
+        .order_by("-last_seen_at")
+        .values("last_seen_at")[:1]
     )
     scope = PartnerLink.objects.granting_access().filter(
         agreement=OuterRef("pk"), partner_organization=actor.organization
@@ -297,7 +292,8 @@ def reclaim_candidates(
     never_before = now - timedelta(days=filters.never_activated_days)
     unseen_before = now - timedelta(days=filters.unseen_days)
     return (
-        subscriptions_with_activity(Subscription.objects.visible_to(actor).assigned())
+        Subscription.objects.visible_to(actor)
+        .assigned()
         .filter(
             Q(activated_at__isnull=True, assigned_at__lte=never_before)
             | Q(last_seen_at__lte=unseen_before)

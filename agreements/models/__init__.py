@@ -4,7 +4,6 @@ Everything is re-exported here, so `from agreements.models import Agreement` and
 stay as they were: the split moved code, not tables, and needs no migration.
 """
 
-from .activity import SubscriptionActivity, SubscriptionActivityQuerySet
 from .administrators import AdminRole, AgreementAdmin, AgreementInvitation
 from .agreement import Agreement, AgreementLine, AgreementQuerySet, SubscriptionLevel
 from .bulk_imports import BulkImport, BulkImportQuerySet
@@ -26,8 +25,6 @@ __all__ = [
     "PartnerLink",
     "PartnerLinkQuerySet",
     "Subscription",
-    "SubscriptionActivity",
-    "SubscriptionActivityQuerySet",
     "SubscriptionLevel",
     "SubscriptionQuerySet",
     "UsageSnapshot",

@@ -83,10 +83,12 @@ class Subscription(models.Model):
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     last_assignee_email = models.EmailField(blank=True)
-    # The subscriber of the current assignment has opened it (SubscriptionActivity says when).
-    # Kept on the seat, False again at each new assignment, so that the never-activated seats
-    # are found by a partial index over those seats only, without reading the activated ones.
-    is_activated = models.BooleanField(default=False)
+    # When the subscriber of the current assignment first opened the seat (activated it) and
+    # was last seen; both empty again at each new assignment, for the new subscriber. On the
+    # seat so that the never-activated seats and an agreement's last seen are read off
+    # partial indexes, not worked out from every seat of the agreement.
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -109,8 +111,15 @@ class Subscription(models.Model):
             models.Index(Lower("sign_in_email"), name="subscription_sign_in_lower"),
             models.Index(
                 fields=["agreement"],
-                condition=Q(assigned_at__isnull=False, is_activated=False),
+                condition=Q(assigned_at__isnull=False, activated_at__isnull=True),
                 name="subscription_never_activated",
+            ),
+            # The agreement's last seen: the first entry of its part of this index.
+            models.Index(
+                F("agreement"),
+                F("last_seen_at").desc(),
+                condition=Q(last_seen_at__isnull=False),
+                name="subscription_last_seen",
             ),
             *SUBSCRIBER_GRID_INDEXES,
         ]

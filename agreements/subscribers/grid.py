@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agreements.models import Agreement, Subscription
-from agreements.subscribers.selectors import subscriber_list, subscriptions_with_activity
+from agreements.subscribers.selectors import subscriber_list
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -177,8 +177,7 @@ def subscriber_search(queryset: QuerySet[Subscription], q: str) -> QuerySet[Subs
 
 
 def subscriber_grid_queryset(*, agreement: Agreement, state: GridState) -> QuerySet[Subscription]:
-    """The agreement's subscribers matching the state's filter, in its order, with when each
-    was activated and last seen (`subscriptions_with_activity`)."""
+    """The agreement's subscribers matching the state's filter, in its order."""
     column = COLUMNS_BY_KEY[state.sort]
     nulls = {}
     if column.missing_is_oldest:
@@ -187,7 +186,7 @@ def subscriber_grid_queryset(*, agreement: Agreement, state: GridState) -> Query
         expression.desc(**nulls) if state.descending else expression.asc(**nulls)
         for expression in column.order
     ]
-    rows = subscriptions_with_activity(subscriber_list(agreement=agreement))
+    rows = subscriber_list(agreement=agreement)
     rows = subscriber_search(rows, state.q)
     return rows.order_by(*order, *TIE_BREAKERS)
 

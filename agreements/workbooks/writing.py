@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from agreements.models import Agreement, Subscription, SubscriptionLevel
-from agreements.subscribers.selectors import subscriber_list, subscriptions_with_activity
+from agreements.subscribers.selectors import subscriber_list
 from agreements.workbooks.cells import text_cell
 from agreements.workbooks.columns import (
     COLUMNS_BY_KEY,
@@ -46,8 +46,7 @@ def agreement_levels(agreement: Agreement) -> list[SubscriptionLevel]:
 
 
 def _subscribers(agreement: Agreement) -> Iterator[Subscription]:
-    rows = subscriptions_with_activity(subscriber_list(agreement=agreement))
-    return rows.iterator(chunk_size=2000)
+    return subscriber_list(agreement=agreement).iterator(chunk_size=2000)
 
 
 def _subscriber_values(subscription: Subscription) -> list[str]:

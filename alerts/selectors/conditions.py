@@ -18,7 +18,6 @@ from agreements.models import (
     BulkImport,
     PartnerLink,
     Subscription,
-    SubscriptionActivity,
     UsageSnapshot,
 )
 from benefits.models import BenefitAssignment
@@ -143,17 +142,14 @@ def _level_full(organization: Organization, rule: Rule, today: date) -> list[Con
 
 def _never_activated(organization: Organization, rule: Rule, today: date) -> list[Condition]:
     """Per agreement, the seats assigned `days` days ago or more whose current subscriber has
-    not opened them (an activity row about an earlier assignment does not count)."""
+    not opened them (an earlier subscriber's opening does not count: it is cleared with them)."""
     assert rule.days is not None
-    current = SubscriptionActivity.objects.filter(
-        subscription=OuterRef("pk"), assigned_at=OuterRef("assigned_at")
-    )
     counts = (
         Subscription.objects.filter(
             agreement__in=managed_agreements(organization=organization, today=today),
             assigned_at__lt=_day_start(today - timedelta(days=rule.days - 1)),
         )
-        .filter(~Exists(current))
+        .filter(activated_at__isnull=True)
         .order_by()
         .values("agreement")
         .annotate(count=Count("pk"))

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Subscription, SubscriptionActivity
+from agreements.models import Subscription
 from agreements.subscribers.services.activity import SEEN_PRECISION, subscriptions_seen
 
 from ..factories import AgreementLineFactory, UserFactory
@@ -32,6 +32,11 @@ def _seat(email: str, assigned_at) -> Subscription:
     )
 
 
+def _fresh(seat: Subscription) -> Subscription:
+    seat.refresh_from_db()
+    return seat
+
+
 def test_opening_my_subscriptions_activates_them_and_records_last_seen():
     user = UserFactory(email="ada@fabrikam.example")
     seat = _seat("ADA@fabrikam.example", timezone.now() - timedelta(days=3))
@@ -41,48 +46,43 @@ def test_opening_my_subscriptions_activates_them_and_records_last_seen():
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         opened = timezone.now()
         assert client.get(reverse("my_subscriptions")).status_code == 200
-        activity = SubscriptionActivity.objects.get(subscription=seat)
-        assert activity.activated_at == activity.last_seen_at == opened
+        assert _fresh(seat).activated_at == seat.last_seen_at == opened
 
         traveller.shift(timedelta(days=2))
         client.get(reverse("my_subscriptions"))
 
-    activity.refresh_from_db()
-    assert activity.activated_at == opened
-    assert activity.last_seen_at == opened + timedelta(days=2)
+    assert _fresh(seat).activated_at == opened
+    assert seat.last_seen_at == opened + timedelta(days=2)
 
 
 def test_a_reload_within_the_precision_writes_nothing(django_assert_num_queries):
     user = UserFactory(email="ada@fabrikam.example")
     seat = _seat(user.email, timezone.now())
     subscriptions_seen(user=user, subscriptions=[seat])
-    first = SubscriptionActivity.objects.get().last_seen_at
+    first = _fresh(seat).last_seen_at
+    assert first is not None
 
-    with django_assert_num_queries(1):  # the read; nothing written
+    with django_assert_num_queries(0):
         subscriptions_seen(user=user, subscriptions=[seat], now=first + SEEN_PRECISION / 2)
 
-    assert SubscriptionActivity.objects.get().last_seen_at == first
+    assert _fresh(seat).last_seen_at == first
 
 
-def test_a_seat_given_to_someone_else_is_not_activated_for_them_until_they_open_it():
+def test_a_page_read_before_the_seat_went_to_someone_else_does_not_activate_it_for_them():
     ada = UserFactory(email="ada@fabrikam.example")
     seat = _seat(ada.email, timezone.now() - timedelta(days=200))
-    subscriptions_seen(user=ada, subscriptions=[seat], now=timezone.now() - timedelta(days=150))
-
+    adas_page = list(Subscription.objects.filter(pk=seat.pk))  # read, then the seat moves
     reassigned = timezone.now() - timedelta(days=10)
     Subscription.objects.filter(pk=seat.pk).update(
         sign_in_email="bob@fabrikam.example", assigned_at=reassigned, last_assigned_at=reassigned
     )
-    seat.refresh_from_db()
-    activity = SubscriptionActivity.objects.get()
-    assert activity.assigned_at != seat.assigned_at, "the old row says nothing about Bob"
 
-    bob = UserFactory(email="bob@fabrikam.example")
-    subscriptions_seen(user=bob, subscriptions=[seat])
+    subscriptions_seen(user=ada, subscriptions=adas_page)
 
-    activity.refresh_from_db()
-    assert activity.assigned_at == reassigned
-    assert activity.activated_at > reassigned
+    assert (_fresh(seat).activated_at, seat.last_seen_at) == (None, None)
+    subscriptions_seen(user=UserFactory(email="bob@fabrikam.example"), subscriptions=[seat])
+    assert _fresh(seat).activated_at is not None
+    assert seat.activated_at > reassigned
 
 
 def test_someone_else_s_subscription_is_not_activated_by_a_caller_passing_it():
@@ -90,7 +90,20 @@ def test_someone_else_s_subscription_is_not_activated_by_a_caller_passing_it():
 
     subscriptions_seen(user=UserFactory(email="eve@fabrikam.example"), subscriptions=[seat])
 
-    assert not SubscriptionActivity.objects.exists()
+    assert (_fresh(seat).activated_at, seat.last_seen_at) == (None, None)
+
+
+def test_a_second_tab_keeps_the_first_activation_and_moves_last_seen():
+    user = UserFactory(email="ada@fabrikam.example")
+    seat = _seat(user.email, timezone.now() - timedelta(days=1))
+    first_tab = list(Subscription.objects.filter(pk=seat.pk))
+    opened = timezone.now() - timedelta(hours=2)
+    subscriptions_seen(user=user, subscriptions=[seat], now=opened)
+
+    subscriptions_seen(user=user, subscriptions=first_tab, now=opened + timedelta(hours=1))
+
+    assert _fresh(seat).activated_at == opened
+    assert seat.last_seen_at == opened + timedelta(hours=1)
 
 
 def test_the_first_opening_of_many_subscriptions_costs_as_many_queries_as_of_a_few():
@@ -99,26 +112,21 @@ def test_the_first_opening_of_many_subscriptions_costs_as_many_queries_as_of_a_f
         seats = [_seat(user.email, timezone.now()) for _ in range(count)]
         with CaptureQueriesContext(connection) as queries:
             subscriptions_seen(user=user, subscriptions=seats)
-        assert SubscriptionActivity.objects.filter(subscription__in=seats).count() == count
+        opened = Subscription.objects.filter(pk__in=[seat.pk for seat in seats])
+        assert opened.filter(activated_at__isnull=False).count() == count
         return len(queries)
 
-    assert first_opening(3) == first_opening(60)
+    assert first_opening(3) == first_opening(60) == 1
 
 
-def _flag_agrees_with_activity(seat: Subscription) -> bool:
-    """The seat's is_activated flag says what its activity row says of the current
-    assignment (the command center counts by the flag; the grid and reclaim read the row)."""
-    seat.refresh_from_db()
-    activity = SubscriptionActivity.objects.filter(subscription=seat).first()
-    opened = (
-        seat.assigned_at is not None
-        and activity is not None
-        and activity.assigned_at == seat.assigned_at
-    )
-    return seat.is_activated == opened
+def _activated(seat: Subscription) -> bool:
+    """In the database: the seat's current subscriber has opened it (and was seen then)."""
+    seat = _fresh(seat)
+    assert (seat.activated_at is None) == (seat.last_seen_at is None)
+    return seat.activated_at is not None
 
 
-def test_the_activated_flag_follows_assignments_openings_reassignments_and_removals():
+def test_activation_follows_assignments_openings_reassignments_and_removals():
     from agreements.subscribers.services.assignments import (
         subscription_assign,
         subscription_update,
@@ -147,10 +155,9 @@ def test_the_activated_flag_follows_assignments_openings_reassignments_and_remov
             level=line.level,
             details=SubscriberDetails(first_name="Ada", last_name="L", sign_in_email=ada.email),
         )
-        assert not seat.is_activated and _flag_agrees_with_activity(seat)
+        assert not _activated(seat)
         subscriptions_seen(user=ada, subscriptions=[seat])
-        assert seat.is_activated is False  # the in-memory row; the database says:
-        assert _flag_agrees_with_activity(seat) and seat.is_activated
+        assert _activated(seat)
 
         traveller.shift(timedelta(days=100))  # past the 90-day rule: the seat may change hands
         seat = subscription_update(
@@ -159,15 +166,15 @@ def test_the_activated_flag_follows_assignments_openings_reassignments_and_remov
             level=line.level,
             details=SubscriberDetails(first_name="Bob", last_name="M", sign_in_email=bob.email),
         )
-        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+        assert not _activated(seat)
         # Ada's old page, opened again, activates nothing for Bob.
         subscriptions_seen(user=ada, subscriptions=[seat])
-        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+        assert not _activated(seat)
         subscriptions_seen(user=bob, subscriptions=[seat])
-        assert _flag_agrees_with_activity(seat) and seat.is_activated
+        assert _activated(seat)
 
         subscriptions_remove(actor=actor, agreement=agreement, subscriptions=[seat])
-        assert _flag_agrees_with_activity(seat) and not seat.is_activated
+        assert not _activated(seat)
 
         # An assignment is told apart from the last one by its time.
         traveller.shift(timedelta(seconds=1))
@@ -179,5 +186,5 @@ def test_the_activated_flag_follows_assignments_openings_reassignments_and_remov
                 for e in ("c@fabrikam.example", "bob@fabrikam.example")
             ],
         )
-    assert all(_flag_agrees_with_activity(row) for row in created)
-    assert not Subscription.objects.filter(is_activated=True).exists()
+    assert not any(_activated(row) for row in created)
+    assert not Subscription.objects.filter(activated_at__isnull=False).exists()

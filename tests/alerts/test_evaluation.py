@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agreements.models import BulkImport, PartnerLink, Subscription, SubscriptionActivity
+from agreements.models import BulkImport, PartnerLink, Subscription
 from alerts.models import Alert, AlertDismissal, AlertRule, Kind, Severity
 from alerts.services import alert_dismiss, alerts_evaluate
 from benefits.catalogue import catalogue_install_current
@@ -120,28 +120,10 @@ def test_a_seat_never_activated_30_days_after_its_assignment_raises_an_alert(wor
         "its assignment."
     )
 
-    SubscriptionActivity.objects.create(
-        subscription=seat,
-        assigned_at=seat.assigned_at,
-        activated_at=moment(TODAY + timedelta(days=31), 8),
-        last_seen_at=moment(TODAY + timedelta(days=31), 8),
-    )
+    opened = moment(TODAY + timedelta(days=31), 8)
+    Subscription.objects.filter(pk=seat.pk).update(activated_at=opened, last_seen_at=opened)
     evaluate(TODAY + timedelta(days=31))
     assert _open(world.partner, Kind.NEVER_ACTIVATED) == []
-
-
-def test_an_activity_of_an_earlier_assignment_does_not_count(world):
-    seat = _assigned_seat(world, moment(TODAY, 9, 0))
-    SubscriptionActivity.objects.create(
-        subscription=seat,
-        assigned_at=moment(TODAY - timedelta(days=200)),
-        activated_at=moment(TODAY - timedelta(days=199)),
-        last_seen_at=moment(TODAY - timedelta(days=100)),
-    )
-
-    evaluate(TODAY + timedelta(days=30))
-
-    assert len(_open(world.partner, Kind.NEVER_ACTIVATED)) == 1
 
 
 def _upload(world, *, status, when):

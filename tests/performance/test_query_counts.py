@@ -27,7 +27,6 @@ from agreements.models import (
     LinkMethod,
     PartnerLink,
     Subscription,
-    SubscriptionActivity,
     SubscriptionLevel,
     UsageSnapshot,
 )
@@ -290,11 +289,8 @@ def grow_my_subscriptions(world: World, start: int, count: int) -> None:
     )
     # Opened before, as a page one revisits is: a visit that records their first opening
     # writes a fixed number of queries more (tests/agreements/test_activity.py counts it).
-    SubscriptionActivity.objects.bulk_create(
-        SubscriptionActivity(
-            subscription=subscription, assigned_at=now, activated_at=now, last_seen_at=now
-        )
-        for subscription in subscriptions
+    Subscription.objects.filter(pk__in=[subscription.pk for subscription in subscriptions]).update(
+        activated_at=now, last_seen_at=now
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agreements.events import seats_running_out_event, subscriber_data, subscriptions_event
 from agreements.models import Agreement, AgreementLine, Subscription, SubscriptionLevel
 from agreements.subscribers.services.seats import (
+    ACTIVITY_FIELDS,
     REASSIGN_AFTER,
     SeatPicker,
     SubscriberDetails,
@@ -112,7 +113,7 @@ def subscriptions_assign_bulk(
         Subscription.objects.bulk_update(
             reused,
             [field.name for field in fields(SubscriberDetails)]
-            + ["assigned_at", "last_assigned_at", "last_assignee_email", "is_activated"],
+            + ["assigned_at", "last_assigned_at", "last_assignee_email", *ACTIVITY_FIELDS],
             batch_size=1000,
         )
         deltas: dict[int, int] = {}
@@ -264,7 +265,8 @@ def subscriptions_remove(
         seats_free(subscription)
         deltas[subscription.line_id] = deltas.get(subscription.line_id, 0) - 1
     Subscription.objects.bulk_update(
-        rows, [field.name for field in fields(SubscriberDetails)] + ["assigned_at", "is_activated"]
+        rows,
+        [field.name for field in fields(SubscriberDetails)] + ["assigned_at", *ACTIVITY_FIELDS],
     )
     count_change(deltas)
     return len(rows)

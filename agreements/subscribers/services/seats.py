@@ -198,11 +198,16 @@ def seats_fill(subscription: Subscription, details: SubscriberDetails) -> None:
         setattr(subscription, field.name, getattr(details, field.name))
 
 
+# Cleared by seat_occupy and seats_free: the fields to save with theirs.
+ACTIVITY_FIELDS = ("activated_at", "last_seen_at")
+
+
 def seat_occupy(subscription: Subscription, now: datetime) -> None:
     subscription.assigned_at = now
     subscription.last_assigned_at = now
     subscription.last_assignee_email = subscription.sign_in_email
-    subscription.is_activated = False  # the new subscriber has not opened it yet
+    # The new subscriber has not opened it yet.
+    subscription.activated_at = subscription.last_seen_at = None
 
 
 def count_change(line_deltas: dict[int, int]) -> None:
@@ -222,4 +227,4 @@ def seats_free(subscription: Subscription) -> None:
         subscription, SubscriberDetails(first_name="", last_name="", sign_in_email="", language="")
     )
     subscription.assigned_at = None
-    subscription.is_activated = False
+    subscription.activated_at = subscription.last_seen_at = None
