@@ -2,7 +2,10 @@
 (`Agreement.objects.visible_to`): a partner sees its linked agreements, a customer's
 administrators their own. Each list is a fixed number of queries however many rows."""
 
-from dataclasses import dataclass
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +17,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -24,6 +26,7 @@ from django.db.models import (
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, Greatest
 
+from agreements.access import AgreementAccess
 from agreements.models import (
     Agreement,
     AgreementAdmin,
@@ -32,6 +35,7 @@ from agreements.models import (
     Subscription,
     UsageSnapshot,
 )
+from agreements.translation import level_name_localized
 from agreements.usage.selectors import LevelUsage, usage_across, usage_window
 from portal.audit.models import AuditEntry
 from portal.tenancy.context import Actor
@@ -85,21 +89,141 @@ def _line_sum(field: str) -> Coalesce:
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
 
 
-def command_center_rows(*, actor: Actor, filters: Filters, today: date) -> QuerySet[Agreement]:
-    """The actor's agreements with their numbers, filtered and sorted: per level (lines, with
-    `year_peak`), the totals, the last change, the partner's scope or the admin's role, and
-    the actor's tags (`actor_tags`), the seats never activated and when a subscriber was last
-    seen. Four queries for a page, whatever its length."""
-    rows = _with_numbers(Agreement.objects.visible_to(actor), actor=actor, today=today)
-    return _sorted(_filtered(rows, filters, today), filters)
+@dataclass(frozen=True, slots=True)
+class LevelLine:
+    """A level of an agreement in the table: its seats and the peak of the usage year."""
+
+    level_name: str
+    seats_purchased: int
+    seats_assigned: int
+    year_peak: int
+
+    # The same property as the model's, over the same two fields.
+    seats_available = AgreementLine.seats_available
 
 
-def _with_numbers(agreements: QuerySet[Agreement], *, actor: Actor, today: date) -> QuerySet[Any]:
-    tags = AgreementTag.objects.filter(tag__in=Tag.objects.visible_to(actor)).select_related("tag")
-    return _with_free(agreements.annotate(**_agreement_numbers(actor))).prefetch_related(
-        Prefetch("lines", queryset=_lines_with_year_peak(today)),
-        Prefetch("command_center_tags", queryset=tags, to_attr="actor_tags"),
+@dataclass(frozen=True, slots=True)
+class CommandCenterRow:
+    """One agreement of the table with its numbers, read as plain values (model instances
+    for the agreement, its lines and their levels cost more than the rest of the page)."""
+
+    pk: int
+    public_id: uuid.UUID
+    customer_name: str
+    authorization_number: str
+    license_number: str
+    status: str
+    ends_on: date
+    last_change: datetime | None
+    # The scope the customer granted the actor's organization, or the actor's admin role.
+    partner_scope: str | None
+    admin_role: str | None
+    never_activated: int
+    last_seen: datetime | None
+    days_left: int
+    lines: tuple[LevelLine, ...]
+    # The names of the actor's organization's tags on the agreement, sorted.
+    tags: tuple[str, ...]
+
+    @property
+    def purchased(self) -> int:
+        return sum(line.seats_purchased for line in self.lines)
+
+    @property
+    def assigned(self) -> int:
+        return sum(line.seats_assigned for line in self.lines)
+
+    @property
+    def free(self) -> int:
+        return self.purchased - self.assigned
+
+    @property
+    def free_percent(self) -> int:
+        """Whole percent of the purchased seats still free: what `_with_free` works out in
+        SQL for the filter and the order, from the same lines."""
+        return self.free * 100 // max(self.purchased, 1)
+
+    @property
+    def scope_label(self) -> str:
+        """What the actor may do with the agreement: the customer granted scope, or the role."""
+        if self.partner_scope:
+            read_only = self.partner_scope == PartnerLink.Scope.READ_ONLY
+            return str(
+                (AgreementAccess.PARTNER_READ_ONLY if read_only else AgreementAccess.PARTNER).label
+            )
+        if self.admin_role:
+            return str(AgreementAccess(self.admin_role).label)
+        return ""
+
+    @property
+    def status_label(self) -> str:
+        return str(Agreement.Status(self.status).label)
+
+
+# The row's fields read from the agreement's query; days_left, lines and tags come after.
+_ROW_VALUES = tuple(
+    field.name
+    for field in fields(CommandCenterRow)
+    if field.name not in {"days_left", "lines", "tags"}
+)
+
+
+def command_center_rows(
+    *, actor: Actor, filters: Filters, today: date
+) -> Iterator[CommandCenterRow]:
+    """Every row of the actor's table the filters keep, in its order (`command_center_page`
+    shows one page of them): four queries every 500 rows."""
+    ids = list(_chosen_ids(actor=actor, filters=filters, today=today))
+    for start in range(0, len(ids), 500):
+        yield from rows_of(ids[start : start + 500], actor=actor, today=today)
+
+
+def _chosen_ids(*, actor: Actor, filters: Filters, today: date) -> QuerySet[Any]:
+    """The ids of the actor's agreements the filters keep, in the table's order, worked out
+    with only the numbers the filter and order read."""
+    names = _numbers_read_by(filters)
+    rows: QuerySet[Any] = Agreement.objects.visible_to(actor).annotate(
+        **_agreement_numbers(actor, names)
     )
+    if "purchased" in names:
+        rows = _with_free(rows)
+    return _sorted(_filtered(rows, filters, today), filters).values_list("pk", flat=True)
+
+
+def rows_of(ids: list[int], *, actor: Actor, today: date) -> list[CommandCenterRow]:
+    """The rows of agreements chosen through the access rule (`_chosen_ids`), in the order
+    of `ids`: their numbers, their levels and the actor's tags. Three queries."""
+    # scoping: the ids came from the scoped, filtered rows; the rule is not compiled and run
+    # a second time.
+    chosen = Agreement.objects.filter(pk__in=ids)
+    # The seat totals are added up from the lines, read next.
+    numbers = chosen.annotate(**_agreement_numbers(actor, ROW_NUMBERS)).order_by()
+    by_pk = {values["pk"]: values for values in numbers.values(*_ROW_VALUES)}
+    lines = defaultdict(list)
+    for agreement_id, *line in (
+        _lines_with_year_peak(today)
+        .filter(agreement__in=ids)
+        .values_list("agreement_id", "level_name", "seats_purchased", "seats_assigned", "year_peak")
+    ):
+        lines[agreement_id].append(LevelLine(*line))
+    tags = defaultdict(list)
+    for agreement_id, name in (
+        AgreementTag.objects.filter(  # scoping: the actor's tags on the scoped rows' ids
+            tag__in=Tag.objects.visible_to(actor), agreement__in=ids
+        )
+        .order_by("tag__name")
+        .values_list("agreement_id", "tag__name")
+    ):
+        tags[agreement_id].append(name)
+    return [
+        CommandCenterRow(
+            **by_pk[pk],
+            days_left=(by_pk[pk]["ends_on"] - today).days,
+            lines=tuple(lines[pk]),
+            tags=tuple(tags[pk]),
+        )
+        for pk in ids
+    ]
 
 
 def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
@@ -114,31 +238,28 @@ def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
         .order_by("-max_assigned", "-day")
         .values("max_assigned")[:1]
     )
-    return (
-        AgreementLine.objects.select_related("level")  # scoping: prefetched for scoped rows
-        .annotate(
-            year_peak=Greatest(
-                Coalesce(Subquery(recorded_peak, output_field=IntegerField()), Value(0)),
-                F("seats_assigned"),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("level__sort_order", "level__name")
-    )
+    return AgreementLine.objects.annotate(  # scoping: read for the scoped rows' ids
+        level_name=level_name_localized("level__name"),
+        year_peak=Greatest(
+            Coalesce(Subquery(recorded_peak, output_field=IntegerField()), Value(0)),
+            F("seats_assigned"),
+            output_field=IntegerField(),
+        ),
+    ).order_by("level__sort_order", "level_name")
 
 
-def _agreement_numbers(actor: Actor, names: frozenset[str] | None = None) -> dict:
-    """The per-agreement annotations (those in `names`, or all): seat totals, last change,
-    the actor's scope or role, the seats never activated and the last time a subscriber was
-    seen."""
-    last_change = (
+def _last_change(actor: Actor) -> Subquery:
+    return Subquery(
         AuditEntry.objects.filter(agreement=OuterRef("pk"))  # scoping: the outer agreements
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+
+
+def _never_activated(actor: Actor) -> Coalesce:
     # Counted off the partial index subscription_never_activated: the never-activated seats
     # only, however many were activated.
-    never_activated = (
+    count = (
         Subscription.objects.filter(  # scoping: the outer agreements
             agreement=OuterRef("pk"), assigned_at__isnull=False, activated_at__isnull=True
         )
@@ -147,30 +268,52 @@ def _agreement_numbers(actor: Actor, names: frozenset[str] | None = None) -> dic
         .annotate(count=Count("*"))  # not the pk: the index alone answers (index-only scan)
         .values("count")
     )
+    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+
+
+def _last_seen(actor: Actor) -> Subquery:
     # The first entry of the agreement's part of the subscription_last_seen index.
-    last_seen = (
+    return Subquery(
         Subscription.objects.filter(  # scoping: the outer agreements
             agreement=OuterRef("pk"), last_seen_at__isnull=False
         )
         .order_by("-last_seen_at")
         .values("last_seen_at")[:1]
     )
+
+
+def _partner_scope(actor: Actor) -> Subquery:
     scope = PartnerLink.objects.granting_access().filter(
         agreement=OuterRef("pk"), partner_organization=actor.organization
     )
+    return Subquery(scope.values("scope")[:1])
+
+
+def _admin_role(actor: Actor) -> Subquery:
     role = AgreementAdmin.objects.filter(agreement=OuterRef("pk"), user=actor.user)
-    numbers = {
-        "purchased": _line_sum("seats_purchased"),
-        "assigned": _line_sum("seats_assigned"),
-        "last_change": Subquery(last_change),
-        "partner_scope": Subquery(scope.values("scope")[:1]),
-        "admin_role": Subquery(role.values("role")[:1]),
-        "never_activated": Coalesce(
-            Subquery(never_activated, output_field=IntegerField()), Value(0)
-        ),
-        "last_seen": Subquery(last_seen),
-    }
-    return {name: value for name, value in numbers.items() if names is None or name in names}
+    return Subquery(role.values("role")[:1])
+
+
+# The per-agreement numbers, each built only when asked for: seat totals, last change, the
+# actor's scope or role, the seats never activated and the last time a subscriber was seen.
+NUMBERS: dict[str, Callable[[Actor], Any]] = {
+    "purchased": lambda actor: _line_sum("seats_purchased"),
+    "assigned": lambda actor: _line_sum("seats_assigned"),
+    "last_change": _last_change,
+    "partner_scope": _partner_scope,
+    "admin_role": _admin_role,
+    "never_activated": _never_activated,
+    "last_seen": _last_seen,
+}
+
+
+# What a row reads of the numbers.
+ROW_NUMBERS = ("last_change", "partner_scope", "admin_role", "never_activated", "last_seen")
+
+
+def _agreement_numbers(actor: Actor, names: Iterable[str] = NUMBERS) -> dict:
+    """The annotations of the numbers in `names` (all by default)."""
+    return {name: NUMBERS[name](actor) for name in names}
 
 
 # The numbers a filter or an order reads, so that the query choosing a page's rows computes
@@ -315,24 +458,14 @@ def reclaim_selected(*, actor: Actor, guids: list) -> list[Subscription]:
 
 
 def command_center_page(*, actor: Actor, filters: Filters, today: date, number, size: int) -> Page:
-    """One page of `command_center_rows`. The page's ids come first, sorted and filtered
-    with only the numbers the filter and order read, so the per-row numbers (peaks, never
-    activated, last seen...) are worked out for the rows shown only, not for every agreement
-    before the sort. Six queries."""
-    names = _numbers_read_by(filters)
-    rows: QuerySet[Any] = Agreement.objects.visible_to(actor).annotate(
-        **_agreement_numbers(actor, names)
-    )
-    if "purchased" in names:
-        rows = _with_free(rows)
-    rows = _sorted(_filtered(rows, filters, today), filters)
-    page = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
-    ids = list(page.object_list)
-    # scoping: the ids came from the scoped, filtered rows just above; the rule is not
-    # compiled and run a second time for the page's rows.
-    shown_rows = _with_numbers(Agreement.objects.filter(pk__in=ids), actor=actor, today=today)
-    shown = {agreement.pk: agreement for agreement in shown_rows}
-    page.object_list = [shown[pk] for pk in ids]  # ids in, rows out
+    """One page of `command_center_rows`. The ids of every row the filters keep come first,
+    in one query with only the numbers the filter and order read (a partner's few thousand
+    ids at most: cheaper than a COUNT and a slice, each compiling the access rule again);
+    the per-row numbers (peaks, never activated, last seen...) are then worked out for the
+    rows shown only. Four queries."""
+    ids = list(_chosen_ids(actor=actor, filters=filters, today=today))
+    page = Paginator(ids, size).get_page(number)
+    page.object_list = rows_of(list(page.object_list), actor=actor, today=today)
     return page
 
 

@@ -3,7 +3,6 @@ tags, and the search for a person across customers."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,8 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agreements.access import AgreementAccess
-from agreements.models import Agreement
 from agreements.selectors import agreement_get_with_access
 from agreements.subscribers.services.seats import REASSIGN_AFTER
 from agreements.usage.selectors import maximum_usage
@@ -29,26 +26,6 @@ from .forms import AgreementTagsForm, CommandCenterFilterForm, ReclaimFilterForm
 from .selectors import Filters
 
 PAGE_SIZE = 50
-
-
-def _scope_label(agreement: Agreement) -> str:
-    """What the actor may do with the agreement: the customer granted scope, or the role."""
-    if agreement.partner_scope:
-        access = (
-            AgreementAccess.PARTNER_READ_ONLY
-            if agreement.partner_scope == "read_only"
-            else AgreementAccess.PARTNER
-        )
-        return str(access.label)
-    if agreement.admin_role:
-        return str(AgreementAccess(agreement.admin_role).label)
-    return ""
-
-
-def _annotate(agreement: Agreement, today: date) -> Agreement:
-    agreement.days_left = (agreement.ends_on - today).days
-    agreement.scope_label = _scope_label(agreement)
-    return agreement
 
 
 @dataclass(frozen=True)
@@ -85,8 +62,6 @@ def command_center(request):
         number=request.GET.get("page"),
         size=PAGE_SIZE,
     )
-    for agreement in page:
-        _annotate(agreement, today)
     sort_param = ("-" if filters.descending else "") + filters.sort
     export_query = request.GET.copy()
     export_query.pop("page", None)
@@ -129,30 +104,29 @@ def _export_rows(request):
     ]
     yield header
     rows = selectors.command_center_rows(actor=request.actor, filters=filters, today=today)
-    for agreement in rows.iterator(chunk_size=500):
-        _annotate(agreement, today)
-        tags = ", ".join(sorted(tag.tag.name for tag in agreement.actor_tags))
+    for row in rows:
+        tags = ", ".join(row.tags)
         last_change, last_seen = (
             timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
-            for moment in (agreement.last_change, agreement.last_seen)
+            for moment in (row.last_change, row.last_seen)
         )
-        for line in agreement.lines.all():
+        for line in row.lines:
             yield [
-                agreement.customer_name,
-                agreement.authorization_number,
-                agreement.license_number,
-                agreement.get_status_display(),
-                agreement.ends_on.isoformat(),
-                agreement.days_left,
-                line.level.name,
+                row.customer_name,
+                row.authorization_number,
+                row.license_number,
+                row.status_label,
+                row.ends_on.isoformat(),
+                row.days_left,
+                line.level_name,
                 line.seats_purchased,
                 line.seats_assigned,
-                line.seats_purchased - line.seats_assigned,
+                line.seats_available,
                 line.year_peak,
                 last_change,
-                agreement.never_activated,
+                row.never_activated,
                 last_seen,
-                agreement.scope_label,
+                row.scope_label,
                 tags,
             ]
 

@@ -105,13 +105,13 @@ class _Once(dict):
 def _lines(agreement, levels: _Once) -> str:
     return "".join(
         LINE.format(
-            level=levels[line.level],
+            level=levels[line.level_name],
             purchased=line.seats_purchased,
             assigned=line.seats_assigned,
             available=line.seats_available,
             peak=line.year_peak,
         )
-        for line in agreement.lines.all()
+        for line in agreement.lines
     )
 
 
@@ -124,7 +124,7 @@ class _PageFormats:
 
     urls: _Urls = field(default_factory=_Urls)
     level_headers: str = field(default_factory=_level_headers)
-    levels: _Once = field(default_factory=lambda: _Once(lambda level: escape(level.name)))
+    levels: _Once = field(default_factory=lambda: _Once(escape))
     dates: _Once = field(default_factory=lambda: _Once(lambda day: escape(date_display(day))))
     days_left: _Once = field(default_factory=lambda: _Once(_days_left))
     statuses: _Once = field(
@@ -170,7 +170,7 @@ def _row(agreement, formats: _PageFormats) -> str:
         never_activated=agreement.never_activated,
         last_seen=formats.when(agreement.last_seen),
         scope=escape(agreement.scope_label),
-        tags="".join(TAG.format(name=escape(tag.tag.name)) for tag in agreement.actor_tags),
+        tags="".join(TAG.format(name=escape(name)) for name in agreement.tags),
         tags_url=urls("command_center:agreement_tags", agreement.public_id),
         tags_label=formats.tags_label % {"customer": customer},
     )
@@ -178,8 +178,7 @@ def _row(agreement, formats: _PageFormats) -> str:
 
 @register.simple_tag
 def command_center_rows(page) -> SafeString:
-    """The <tr> of each agreement of the page (annotated by the view: days_left,
-    scope_label)."""
+    """The <tr> of each row of the page (`CommandCenterRow`)."""
     formats = _PageFormats()
     # Every value above went through escape() or is an int; the markup is ours.
     return mark_safe("\n".join(_row(agreement, formats) for agreement in page))  # noqa: S308

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Subscription, UsageSnapshot
+from agreements.models import Subscription, SubscriptionLevel, UsageSnapshot
 from command_center.models import AgreementTag, Tag
 from command_center.services import agreement_tags_set, tag_create
 from portal.tenancy.models import Role
@@ -93,12 +93,48 @@ def test_the_table_shows_per_level_numbers_the_peak_of_the_year_and_the_scope(
     response = client_for(partner_user).get(INDEX)
 
     [row] = response.context["page"]
-    [level] = row.lines.all()
+    [level] = row.lines
     assert (level.seats_purchased, level.seats_assigned, level.seats_available) == (20, 5, 15)
     assert level.year_peak == 17
     assert (row.free, row.free_percent) == (15, 75)
     assert row.scope_label == "Partner, read only"
     assert row.days_left == 400
+
+
+def test_a_row_s_free_seats_and_percent_are_those_the_filter_and_the_order_read(
+    partner, partner_user
+):
+    """The row adds its lines up; the filter and the sort work the same numbers out in
+    SQL. Both, over agreements of one and several levels, none purchased included."""
+    from agreements.models import Agreement
+    from command_center.selectors import Filters, _agreement_numbers, _with_free, rows_of
+
+    seats = [(0, 0), (1, 0), (3, 1), (7, 7), (9, 2), (100, 33), (101, 1)]
+    for index, (purchased, assigned) in enumerate(seats):
+        agreement = _linked(partner, f"A{index}", purchased=purchased, assigned=assigned)
+        if index % 2:  # a second level
+            AgreementLineFactory(
+                agreement=agreement,
+                level=SubscriptionLevel.objects.get(code="vs-professional"),
+                seats_purchased=5,
+                seats_assigned=index % 5,
+            )
+    actor = actor_of(partner_user, partner)
+    ids = list(Agreement.objects.visible_to(actor).values_list("pk", flat=True))
+    in_sql = {
+        row["pk"]: (row["free"], row["free_percent"])
+        for row in _with_free(
+            Agreement.objects.filter(pk__in=ids).annotate(
+                **_agreement_numbers(actor, ("purchased", "assigned"))
+            )
+        ).values("pk", "free", "free_percent")
+    }
+
+    rows = rows_of(ids, actor=actor, today=timezone.localdate())
+
+    assert len(rows) == len(seats)
+    assert {row.pk: (row.free, row.free_percent) for row in rows} == in_sql
+    assert Filters().sort == "customer"  # the default order reads none of them
 
 
 def test_filters_by_ending_within_n_days_and_free_seats_above_x_percent(partner, partner_user):
