@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from agreements.models import Agreement, Subscription
 from agreements.subscribers.selectors import subscriber_list
+from agreements.translation import level_name_localized
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -215,26 +216,22 @@ class GridRow:
     full_name = Subscription.full_name
 
 
-GRID_ROW_VALUES = {
-    field.name: "line__level__name" if field.name == "level_name" else field.name
-    for field in fields(GridRow)
-}
+# The row's fields read as they are; the level's name is read in the reader's language.
+GRID_ROW_FIELDS = tuple(field.name for field in fields(GridRow) if field.name != "level_name")
 
 
 def subscriber_page(*, agreement: Agreement, state: GridState) -> Page:
     """One page of the grid (`GridRow`s): a count and a slice, whatever the number of
     subscribers."""
     rows = subscriber_grid_queryset(agreement=agreement, state=state)
-    paginator = Paginator(rows.values(*GRID_ROW_VALUES.values()), state.size)
+    values = rows.values(*GRID_ROW_FIELDS, level_name=level_name_localized("line__level__name"))
+    paginator = Paginator(values, state.size)
     if not state.q:
         # Unfiltered, the lines already count the assigned seats (the services keep that
         # count under the line's lock): no COUNT(*) that grows with the subscribers.
         paginator.count = sum(line.seats_assigned for line in agreement.lines.all())
     page = paginator.get_page(state.page)
-    page.object_list = [
-        GridRow(**{name: values[column] for name, column in GRID_ROW_VALUES.items()})
-        for values in page.object_list
-    ]
+    page.object_list = [GridRow(**row) for row in page.object_list]
     return page
 
 

@@ -256,6 +256,22 @@ def test_activation_and_last_seen_read_in_the_admins_language(activity, agreemen
     assert '<td class="grid-date">Pas encore</td><td class="grid-date">Jamais</td>' in html
 
 
+def test_the_level_reads_in_the_admin_s_language_when_it_has_a_translation(
+    trio, agreement, super_admin
+):
+    SubscriptionLevel.objects.filter(code="vs-enterprise").update(
+        name_fr="Visual Studio Entreprise (fr)"
+    )
+    english = client_for(super_admin).get(_grid_url(agreement)).content.decode()
+    super_admin.preferred_language = "fr"
+    super_admin.save()
+
+    french = client_for(super_admin).get(_grid_url(agreement)).content.decode()
+
+    assert "Visual Studio Entreprise (fr)" in french
+    assert "Visual Studio Entreprise (fr)" not in english and "Visual Studio Enterprise" in english
+
+
 @pytest.mark.parametrize(
     ("sort", "ascending", "descending"),
     [

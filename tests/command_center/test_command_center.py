@@ -137,6 +137,24 @@ def test_a_row_s_free_seats_and_percent_are_those_the_filter_and_the_order_read(
     assert Filters().sort == "customer"  # the default order reads none of them
 
 
+def test_levels_read_in_the_reader_s_language_when_they_have_a_translation(
+    partner, partner_user
+):
+    _linked(partner, "Fabrikam")
+    SubscriptionLevel.objects.filter(code="vs-enterprise").update(
+        name_fr="Visual Studio Entreprise (fr)"
+    )
+    client = client_for(partner_user)
+
+    english = client.get(INDEX, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    partner_user.preferred_language = "fr"
+    partner_user.save()
+    french = client_for(partner_user).get(INDEX).content.decode()
+
+    assert "Visual Studio Entreprise (fr)" in french
+    assert "Visual Studio Entreprise (fr)" not in english
+
+
 def test_filters_by_ending_within_n_days_and_free_seats_above_x_percent(partner, partner_user):
     _linked(partner, "Ends soon, all used", purchased=10, assigned=10, ends_in=20)
     _linked(partner, "Ends soon, mostly free", purchased=10, assigned=2, ends_in=25)
