@@ -226,8 +226,9 @@ def rows_of(ids: list[int], *, actor: Actor, today: date) -> list[CommandCenterR
     ]
 
 
-def _lines_with_year_peak(today: date) -> QuerySet[AgreementLine]:
-    """Agreement lines with `year_peak`: the most seats assigned at once in the usage year."""
+def _lines_with_year_peak(today: date) -> QuerySet[Any]:
+    """Agreement lines with `level_name` (in the reader's language) and `year_peak`: the most
+    seats assigned at once in the usage year. Any: the stubs cannot see the annotations."""
     first, last = usage_window(today)
     # The highest in the window, read off the usage_line_peak index (not a Max over a year
     # of rows): the same number.

@@ -137,9 +137,7 @@ def test_a_row_s_free_seats_and_percent_are_those_the_filter_and_the_order_read(
     assert Filters().sort == "customer"  # the default order reads none of them
 
 
-def test_levels_read_in_the_reader_s_language_when_they_have_a_translation(
-    partner, partner_user
-):
+def test_levels_read_in_the_reader_s_language_when_they_have_a_translation(partner, partner_user):
     _linked(partner, "Fabrikam")
     SubscriptionLevel.objects.filter(code="vs-enterprise").update(
         name_fr="Visual Studio Entreprise (fr)"
