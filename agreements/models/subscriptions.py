@@ -56,11 +56,6 @@ SUBSCRIBER_GRID_INDEXES = [
             (F("country").desc(), "sub_grid_country_desc"),
             (F("language"), "sub_grid_language"),
             (F("language").desc(), "sub_grid_language_desc"),
-            # Not activated or never seen sorts as the oldest, first going up, last going down.
-            (F("activated_at").asc(nulls_first=True), "sub_grid_activated"),
-            (F("activated_at").desc(nulls_last=True), "sub_grid_activated_desc"),
-            (F("last_seen_at").asc(nulls_first=True), "sub_grid_last_seen"),
-            (F("last_seen_at").desc(nulls_last=True), "sub_grid_last_seen_desc"),
         )
     ),
 ]
