@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
+from django.db.models.lookups import IsNull
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agreements.models import Agreement, Subscription
+from agreements.models.subscriptions import ACTIVATED_ORDER, LAST_SEEN_ORDER
 from agreements.subscribers.selectors import subscriber_list
 from agreements.translation import level_name_localized
 
@@ -45,10 +47,7 @@ class GridColumn:
     key: str
     label: str | Promise
     # What the rows are ordered by for this column: names compare case-insensitively.
-    order: tuple[F | Lower, ...]
-    # A date the row may lack (not yet activated, never seen) sorts as the oldest: first
-    # going up, last going down.
-    missing_is_oldest: bool = False
+    order: tuple[F | Lower | IsNull, ...]
 
 
 COLUMNS = (
@@ -58,18 +57,8 @@ COLUMNS = (
     GridColumn("notification_email", _("Notification email"), (Lower("notification_email"),)),
     GridColumn("level", _("Level"), (F("line__level__sort_order"),)),
     GridColumn("assigned", pgettext_lazy("date column", "Assigned"), (F("assigned_at"),)),
-    GridColumn(
-        "activated",
-        pgettext_lazy("date column", "Activated"),
-        (F("activated_at"),),
-        missing_is_oldest=True,
-    ),
-    GridColumn(
-        "last_seen",
-        pgettext_lazy("date column", "Last seen"),
-        (F("last_seen_at"),),
-        missing_is_oldest=True,
-    ),
+    GridColumn("activated", pgettext_lazy("date column", "Activated"), ACTIVATED_ORDER),
+    GridColumn("last_seen", pgettext_lazy("date column", "Last seen"), LAST_SEEN_ORDER),
     # Every subscription ends with its agreement, so on one agreement's grid the
     # tie-breakers alone decide this order.
     GridColumn("reference", _("Reference"), (Lower("reference"),)),
@@ -180,12 +169,8 @@ def subscriber_search(queryset: QuerySet[Subscription], q: str) -> QuerySet[Subs
 def subscriber_grid_queryset(*, agreement: Agreement, state: GridState) -> QuerySet[Subscription]:
     """The agreement's subscribers matching the state's filter, in its order."""
     column = COLUMNS_BY_KEY[state.sort]
-    nulls = {}
-    if column.missing_is_oldest:
-        nulls = {"nulls_last": True} if state.descending else {"nulls_first": True}
     order = [
-        expression.desc(**nulls) if state.descending else expression.asc(**nulls)
-        for expression in column.order
+        expression.desc() if state.descending else expression.asc() for expression in column.order
     ]
     rows = subscriber_list(agreement=agreement)
     rows = subscriber_search(rows, state.q)
