@@ -6,8 +6,8 @@ access today (active, within its end date). A read-only partner, like a customer
 sees everything and changes nothing. `agreement_access_filter` is the rule as a query over
 many agreements (`Agreement.objects.visible_to`), `agreement_access` the same rule on one
 agreement, and `agreements_with_grants` with `granted_access` the same rule read in the query
-that loads the agreement; all are built from `_grants`, and
-tests/agreements/test_access_rule.py proves they agree.
+that loads the agreement (`access_of_grants` when that query reads plain values); all are
+built from `_grants`, and tests/agreements/test_access_rule.py proves they agree.
 """
 
 from dataclasses import dataclass
@@ -131,9 +131,22 @@ def agreements_with_grants(*, actor: "Actor", agreements: QuerySet) -> QuerySet:
 def granted_access(*, actor: "Actor", agreement: Any) -> AgreementAccess | None:
     """The rule on an agreement read through `agreements_with_grants` (Any: the stubs
     cannot see its annotations)."""
+    return access_of_grants(
+        actor=actor,
+        customer_organization_id=agreement.customer_organization_id,
+        role=agreement.granted_role,
+        scope=agreement.granted_scope,
+    )
+
+
+def access_of_grants(
+    *, actor: "Actor", customer_organization_id: int | None, role: str | None, scope: str | None
+) -> AgreementAccess | None:
+    """The same, from those annotations read as plain values (`.values()`): the admin role
+    counts on the organization's own agreement only."""
     organization = actor.organization
-    own = organization is not None and agreement.customer_organization_id == organization.pk
-    return _access_of(agreement.granted_role if own else None, agreement.granted_scope)
+    own = organization is not None and customer_organization_id == organization.pk
+    return _access_of(role if own else None, scope)
 
 
 def agreement_writable(*, actor: "Actor", agreement: "Agreement") -> bool:

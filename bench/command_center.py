@@ -29,7 +29,7 @@ from django.utils import timezone  # noqa: E402
 
 from alerts.selectors.alerts import alert_count  # noqa: E402
 from bench import seed  # noqa: E402
-from bench.http import _client, session_create  # noqa: E402
+from bench.http import _client, _percentile, session_create  # noqa: E402
 from command_center import selectors  # noqa: E402
 from command_center.forms import CommandCenterFilterForm  # noqa: E402
 from command_center.selectors import Filters  # noqa: E402
@@ -45,10 +45,9 @@ def timed(label: str, work: Callable[[], object], rounds: int) -> None:
         started = time.perf_counter()
         work()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
     print(
-        f"  {label:44s} min {times[0]:6.1f}  p25 {times[len(times) // 4]:6.1f}  "
-        f"median {times[len(times) // 2]:6.1f} ms"
+        f"  {label:44s} min {min(times):6.1f}  p25 {_percentile(times, 25):6.1f}  "
+        f"median {_percentile(times, 50):6.1f} ms"
     )
 
 
@@ -87,7 +86,7 @@ def main() -> None:
     )
     timed(
         "  the rows shown (three queries)",
-        lambda: selectors.rows_of(ids, actor=actor, today=today),
+        lambda: selectors._rows_of(ids, actor=actor, today=today),
         rounds,
     )
     timed("bell's count", lambda: alert_count(actor=actor), rounds)

@@ -148,8 +148,8 @@ def _never_activated(organization: Organization, rule: Rule, today: date) -> lis
         Subscription.objects.filter(
             agreement__in=managed_agreements(organization=organization, today=today),
             assigned_at__lt=_day_start(today - timedelta(days=rule.days - 1)),
+            activated_at__isnull=True,
         )
-        .filter(activated_at__isnull=True)
         .order_by()
         .values("agreement")
         .annotate(count=Count("pk"))

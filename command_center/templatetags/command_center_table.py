@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from agreements.models import Agreement
 from portal.dates import date_display
 
 register = template.Library()
@@ -127,9 +126,6 @@ class _PageFormats:
     levels: _Once = field(default_factory=lambda: _Once(escape))
     dates: _Once = field(default_factory=lambda: _Once(lambda day: escape(date_display(day))))
     days_left: _Once = field(default_factory=lambda: _Once(_days_left))
-    statuses: _Once = field(
-        default_factory=lambda: _Once(lambda status: escape(str(Agreement.Status(status).label)))
-    )
     # Translated once a page; the customer's name goes in escaped, the labels' markup is ours.
     chart_label: str = field(
         default_factory=lambda: gettext(
@@ -160,7 +156,7 @@ def _row(agreement, formats: _PageFormats) -> str:
         chart_label=formats.chart_label % {"customer": customer},
         authorization_number=escape(agreement.authorization_number),
         license_number=escape(agreement.license_number),
-        status=formats.statuses[agreement.status],
+        status=escape(agreement.status_label),
         ends_on=formats.dates[agreement.ends_on],
         days_left=formats.days_left[agreement.days_left],
         level_headers=formats.level_headers,

@@ -80,6 +80,30 @@ def test_a_customer_admin_sees_their_own_agreements_with_their_role(owner, organ
     assert "Super admin" in response.content.decode()
 
 
+def test_each_row_s_access_is_the_access_rule_s(owner, organization):
+    """Also where the rule has to choose: an organization that is both the customer and a
+    partner linked to its own agreement, whose admin also administers another customer's
+    agreement linked to it as a partner (a role counts on its own agreement only)."""
+    from agreements.access import agreement_access
+    from command_center.selectors import Filters, command_center_rows
+
+    organization.is_partner = True
+    organization.save()
+    own = AgreementFactory(customer_organization=organization, customer_name="Own")
+    AgreementAdminFactory(agreement=own, user=owner, role="reader")
+    PartnerLinkFactory(agreement=own, partner_organization=organization, scope="manage")
+    elsewhere = AgreementFactory(customer_name="Elsewhere")
+    AgreementAdminFactory(agreement=elsewhere, user=owner, role="super_admin")
+    PartnerLinkFactory(agreement=elsewhere, partner_organization=organization, scope="read_only")
+    actor = actor_of(owner, organization)
+
+    rows = command_center_rows(actor=actor, filters=Filters(), today=timezone.localdate())
+
+    by_name = {row.customer_name: row.scope_label for row in rows}
+    assert by_name == {"Own": "Reader", "Elsewhere": "Partner, read only"}
+    assert by_name["Own"] == agreement_access(actor=actor, agreement=own).label
+
+
 def test_the_table_shows_per_level_numbers_the_peak_of_the_year_and_the_scope(
     partner, partner_user
 ):
@@ -107,7 +131,12 @@ def test_a_row_s_free_seats_and_percent_are_those_the_filter_and_the_order_read(
     """The row adds its lines up; the filter and the sort work the same numbers out in
     SQL. Both, over agreements of one and several levels, none purchased included."""
     from agreements.models import Agreement
-    from command_center.selectors import Filters, _agreement_numbers, _with_free, rows_of
+    from command_center.selectors import (
+        Filters,
+        _agreement_numbers,
+        _with_free,
+        command_center_rows,
+    )
 
     seats = [(0, 0), (1, 0), (3, 1), (7, 7), (9, 2), (100, 33), (101, 1)]
     for index, (purchased, assigned) in enumerate(seats):
@@ -120,21 +149,20 @@ def test_a_row_s_free_seats_and_percent_are_those_the_filter_and_the_order_read(
                 seats_assigned=index % 5,
             )
     actor = actor_of(partner_user, partner)
-    ids = list(Agreement.objects.visible_to(actor).values_list("pk", flat=True))
+    ids = Agreement.objects.visible_to(actor).values_list("pk", flat=True)
     in_sql = {
         row["pk"]: (row["free"], row["free_percent"])
         for row in _with_free(
             Agreement.objects.filter(pk__in=ids).annotate(
-                **_agreement_numbers(actor, ("purchased", "assigned"))
+                **_agreement_numbers(("purchased", "assigned"))
             )
         ).values("pk", "free", "free_percent")
     }
 
-    rows = rows_of(ids, actor=actor, today=timezone.localdate())
+    rows = list(command_center_rows(actor=actor, filters=Filters(), today=timezone.localdate()))
 
     assert len(rows) == len(seats)
     assert {row.pk: (row.free, row.free_percent) for row in rows} == in_sql
-    assert Filters().sort == "customer"  # the default order reads none of them
 
 
 def test_levels_read_in_the_reader_s_language_when_they_have_a_translation(partner, partner_user):
